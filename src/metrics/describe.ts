@@ -1,0 +1,12 @@
+/** How an unexpected argument is named in error messages: its type and, for arrays, its length. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (ArrayBuffer.isView(value)) {
+    const length = (value as unknown as { length?: number }).length;
+    return length === undefined ? value.constructor.name : `${value.constructor.name} of length ${length}`;
+  }
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${String(value)}`;
+  if (typeof value === 'string') return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)}`;
+  return typeof value;
+}
