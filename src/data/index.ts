@@ -1,0 +1,47 @@
+/**
+ * `cellmask/data`: readers and writers of the competition's and LIVECell's files (CSV, PNG,
+ * TIFF, COCO JSON), k-fold splits and dataset helpers. Pure TypeScript over typed arrays; no
+ * TensorFlow.js.
+ */
+export { writeFileAtomic } from './atomic.js';
+export {
+  type CsvReadOptions,
+  type CsvRecord,
+  type CsvTableOptions,
+  type CsvTableRow,
+  CsvError,
+  formatCsvField,
+  formatCsvRow,
+  readCsv,
+  readCsvTable,
+  writeCsv,
+} from './csv.js';
+export {
+  type CellType,
+  type TrainColumn,
+  type TrainCsvOptions,
+  type TrainCsvRow,
+  type TrainImage,
+  type TrainRow,
+  CELL_TYPES,
+  REQUIRED_TRAIN_COLUMNS,
+  TRAIN_CSV_COLUMNS,
+  cellTypeId,
+  loadTrainCsv,
+  readTrainCsv,
+  writeTrainCsv,
+} from './sartorius.js';
+export { type SubmissionRecord, type SubmissionRow, readSubmissionCsv, writeSubmissionCsv } from './submission.js';
+export {
+  type ImageArray,
+  type PixelData,
+  decodePng,
+  decodeTiff,
+  encodePng,
+  readPng,
+  readTiff,
+  writePng,
+  writeTiff,
+} from './image.js';
+export { decodePackBits } from './packbits.js';
+export { encodeTiff } from './tiff-encode.js';
