@@ -1,0 +1,117 @@
+/**
+ * Intersection and IoU of masks given as counts, computed on the runs without decoding.
+ *
+ * Shape shorthand: D: detections, G: ground truths, P: pixels of every mask (all the same P).
+ *
+ * Each mask is first reduced to its foreground intervals and the pixel range they span, so a
+ * pair whose ranges do not overlap costs two comparisons; otherwise the two interval lists are
+ * swept together from the first interval that can meet the other mask.
+ */
+import { checkCounts, countsToIntervals, describeValue, rleTotal } from './counts.js';
+
+/** A mask prepared for repeated intersections. */
+interface PreparedMask {
+  /** Sorted disjoint flat [R, 2] `[start, end)` foreground intervals. */
+  readonly intervals: Uint32Array;
+  /** Foreground pixel count. */
+  readonly area: number;
+  /** P, the pixels covered by the counts. */
+  readonly total: number;
+}
+
+function prepare(counts: Uint32Array, fn: string, arg: string): PreparedMask {
+  checkCounts(counts, fn, arg);
+  const intervals = countsToIntervals(counts);
+  let area = 0;
+  for (let k = 0; k < intervals.length; k += 2) area += intervals[k + 1] - intervals[k];
+  return { intervals, area, total: rleTotal(counts) };
+}
+
+/** First even index k of `iv` whose interval ends after `pos` (iv.length when none). */
+function firstEndingAfter(iv: Uint32Array, pos: number): number {
+  let lo = 0;
+  let hi = iv.length >> 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (iv[2 * mid + 1] > pos) hi = mid;
+    else lo = mid + 1;
+  }
+  return 2 * lo;
+}
+
+/** Intersection area of two sorted disjoint interval lists. */
+function intersectIntervals(a: Uint32Array, b: Uint32Array): number {
+  if (a.length === 0 || b.length === 0) return 0;
+  const aEnd = a[a.length - 1];
+  const bEnd = b[b.length - 1];
+  if (a[0] >= bEnd || b[0] >= aEnd) return 0;
+  let i = a[0] < b[0] ? firstEndingAfter(a, b[0]) : 0;
+  let j = b[0] < a[0] ? firstEndingAfter(b, a[0]) : 0;
+  let inter = 0;
+  while (i < a.length && j < b.length) {
+    const aStart = a[i];
+    const aStop = a[i + 1];
+    const bStart = b[j];
+    const bStop = b[j + 1];
+    if (aStart >= bEnd || bStart >= aEnd) break;
+    const lo = aStart > bStart ? aStart : bStart;
+    const hi = aStop < bStop ? aStop : bStop;
+    if (hi > lo) inter += hi - lo;
+    if (aStop < bStop) i += 2;
+    else j += 2;
+  }
+  return inter;
+}
+
+/** Number of pixels foreground in both `a` and `b` (counts over the same P pixels). */
+export function rleIntersectionArea(a: Uint32Array, b: Uint32Array): number {
+  const pa = prepare(a, 'rleIntersectionArea', 'a');
+  const pb = prepare(b, 'rleIntersectionArea', 'b');
+  if (pa.total !== pb.total) {
+    throw new RangeError(`rleIntersectionArea: a covers ${pa.total} pixels but b covers ${pb.total}`);
+  }
+  return intersectIntervals(pa.intervals, pb.intervals);
+}
+
+/**
+ * IoU of every detection with every ground truth, row-major [D, G]: `out[d * G + g]`.
+ *
+ * pycocotools `maskUtils.iou` semantics: `inter / union`, except that for a crowd ground truth
+ * (`iscrowd[g]` truthy) the denominator is the detection's area, and a pair with no common pixel
+ * scores 0 (so empty masks score 0, never NaN). `iscrowd`, when given, has length G.
+ * Unlike pycocotools, masks of different sizes (totals) throw instead of scoring -1.
+ */
+export function rleIou(
+  dt: readonly Uint32Array[],
+  gt: readonly Uint32Array[],
+  iscrowd?: ArrayLike<number | boolean>,
+): Float64Array {
+  if (!Array.isArray(dt)) throw new TypeError(`rleIou: dt must be an array of Uint32Array counts, got ${describeValue(dt)}`);
+  if (!Array.isArray(gt)) throw new TypeError(`rleIou: gt must be an array of Uint32Array counts, got ${describeValue(gt)}`);
+  if (iscrowd !== undefined && iscrowd.length !== gt.length) {
+    throw new RangeError(`rleIou: iscrowd has length ${iscrowd.length} but there are ${gt.length} ground truths`);
+  }
+  const d = dt.map((c, k) => prepare(c, 'rleIou', `dt[${k}]`));
+  const g = gt.map((c, k) => prepare(c, 'rleIou', `gt[${k}]`));
+  const all = [...d, ...g];
+  for (let k = 1; k < all.length; k++) {
+    if (all[k].total !== all[0].total) {
+      const name = (m: number) => (m < d.length ? `dt[${m}]` : `gt[${m - d.length}]`);
+      throw new RangeError(`rleIou: ${name(k)} covers ${all[k].total} pixels but ${name(0)} covers ${all[0].total}`);
+    }
+  }
+  const nd = d.length;
+  const ng = g.length;
+  const out = new Float64Array(nd * ng);
+  for (let j = 0; j < ng; j++) {
+    const gj = g[j];
+    const crowd = iscrowd !== undefined && Boolean(iscrowd[j]);
+    for (let i = 0; i < nd; i++) {
+      const di = d[i];
+      const inter = intersectIntervals(di.intervals, gj.intervals);
+      if (inter === 0) continue;
+      out[i * ng + j] = inter / (crowd ? di.area : di.area + gj.area - inter);
+    }
+  }
+  return out;
+}
