@@ -27,6 +27,7 @@ export {
   REQUIRED_TRAIN_COLUMNS,
   TRAIN_CSV_COLUMNS,
   cellTypeId,
+  decodeMasks,
   loadTrainCsv,
   readTrainCsv,
   writeTrainCsv,
@@ -45,3 +46,4 @@ export {
 } from './image.js';
 export { decodePackBits } from './packbits.js';
 export { encodeTiff } from './tiff-encode.js';
+export { type SartoriusSample, IMAGE_EXTENSIONS, listImages, loadSartoriusSample } from './dataset.js';

@@ -6,6 +6,8 @@
  * every row is kept.
  */
 import type { Readable } from 'node:stream';
+import { kaggleRleRuns } from '../rle/index.js';
+import { BitMasks } from '../structures/index.js';
 import { CsvError, readCsvTable, writeCsv, type CsvTableRow } from './csv.js';
 
 /** The competition's cell types; the index of each is its class id (0, 1, 2). */
@@ -181,6 +183,27 @@ export async function loadTrainCsv(source: string | Readable, options: TrainCsvO
     else builder.add(row);
   }
   return [...builders.values()].map((b) => b.image);
+}
+
+/**
+ * Decodes an image's annotations -> [N, H, W] masks, mask k from `image.rows[k]`.
+ * Throws `CsvError` naming the file, the row's line and the image id for malformed RLE.
+ */
+export function decodeMasks(image: TrainImage): BitMasks {
+  const { height, width, rows } = image;
+  const plane = height * width;
+  const data = new Uint8Array(rows.length * plane);
+  rows.forEach((row, k) => {
+    let runs: Uint32Array;
+    try {
+      runs = kaggleRleRuns(row.annotation, height, width);
+    } catch (error) {
+      throw new CsvError(image.file, row.line, undefined, `image ${image.id}: column annotation: ${(error as Error).message}`);
+    }
+    // runs: flat [R, 2] (0-based row-major start, length)
+    for (let r = 0; r < runs.length; r += 2) data.fill(1, k * plane + runs[r], k * plane + runs[r] + runs[r + 1]);
+  });
+  return new BitMasks(data, height, width);
 }
 
 /** One row to write to `train.csv`: every column of `TRAIN_CSV_COLUMNS`. */

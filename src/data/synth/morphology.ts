@@ -43,6 +43,10 @@ export interface Morphology {
   readonly rimFraction: number;
   /** Granules (small dots) per 100 px² of body. */
   readonly granules: number;
+  /** Thickness of the unannotated background network (see `substrateLayer`); 0 for none. */
+  readonly substrate: number;
+  /** Size of the network's meshes. */
+  readonly substrateSpacing: Range;
 }
 
 /** The morphology of each cell type. */
@@ -62,6 +66,8 @@ export const MORPHOLOGIES: Readonly<Record<CellType, Morphology>> = {
     thickness: [0.8, 1.2],
     rimFraction: 0.45,
     granules: 2,
+    substrate: 0.5,
+    substrateSpacing: [35, 60],
   },
   astro: {
     count: [20, 80],
@@ -78,6 +84,8 @@ export const MORPHOLOGIES: Readonly<Record<CellType, Morphology>> = {
     thickness: [0.5, 0.8],
     rimFraction: 0.6,
     granules: 0.5,
+    substrate: 0.3,
+    substrateSpacing: [50, 90],
   },
   cort: {
     count: [50, 200],
@@ -94,5 +102,7 @@ export const MORPHOLOGIES: Readonly<Record<CellType, Morphology>> = {
     thickness: [1, 1.4],
     rimFraction: 0.5,
     granules: 1.5,
+    substrate: 0.2,
+    substrateSpacing: [40, 70],
   },
 };

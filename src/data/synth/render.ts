@@ -21,15 +21,20 @@ import { relativeRadius, type StarShape } from './shape.js';
 
 /** Grey level of empty background. */
 const BACKGROUND = 128;
-/** Standard deviation of the blur whose difference from φ makes the halo, in pixels. */
-const HALO_SIGMA = 2.5;
-/** Grey levels per unit of φ for the halo term and for the body darkening. */
-const HALO_GAIN = 38;
-const BODY_GAIN = 8;
+/**
+ * The halo at two scales: a sharp one (standard deviation in pixels) that outlines every edge
+ * with a dark line inside and a bright one outside, and a wider, weaker glow.
+ */
+const EDGE_SIGMA = 1.2;
+const EDGE_GAIN = 90;
+const GLOW_SIGMA = 2.5;
+const GLOW_GAIN = 45;
+/** Grey levels per unit of φ by which thick parts darken. */
+const BODY_GAIN = 6;
 /** Peak amplitude (grey levels) of the smooth uneven illumination. */
 const ILLUMINATION = 3;
 /** Standard deviation (grey levels) of the per-pixel camera noise, before the optics' blur. */
-const NOISE_STD = 3.5;
+const NOISE_STD = 5;
 
 /** One cell body to render. */
 export interface BodyToRender {
@@ -43,7 +48,17 @@ export interface BodyToRender {
   readonly granules: number;
 }
 
-/** Adds a body's thickness and its granules to `phase` ([H, W]). */
+/** Extra thickness of a body's outermost pixels: the membrane, seen as a thin dark outline. */
+const MEMBRANE = 0.35;
+
+/** Whether pixel (i, j) of a crop is set and has a 4-neighbour that is not (or lies outside). */
+function onBoundary(crop: MaskCrop, i: number, j: number): boolean {
+  const at = (a: number, b: number): boolean =>
+    a >= 0 && b >= 0 && a < crop.width && b < crop.height && crop.data[b * crop.width + a] !== 0;
+  return !at(i - 1, j) || !at(i + 1, j) || !at(i, j - 1) || !at(i, j + 1);
+}
+
+/** Adds a body's thickness, its membrane and its granules to `phase` ([H, W]). */
 function addBody(rng: Random, phase: Float32Array, width: number, body: BodyToRender): void {
   const { shape, crop, thickness, rimFraction } = body;
   for (let j = 0; j < crop.height; j++) {
@@ -52,7 +67,8 @@ function addBody(rng: Random, phase: Float32Array, width: number, body: BodyToRe
       const x = crop.x0 + i;
       const y = crop.y0 + j;
       const rho = Math.min(1, relativeRadius(shape, x + 0.5, y + 0.5));
-      phase[y * width + x] += thickness * (rimFraction + (1 - rimFraction) * Math.sqrt(1 - rho * rho));
+      const membrane = onBoundary(crop, i, j) ? MEMBRANE : 0;
+      phase[y * width + x] += thickness * (rimFraction + (1 - rimFraction) * Math.sqrt(1 - rho * rho)) + membrane;
     }
   }
   for (let g = 0; g < body.granules; g++) {
@@ -100,12 +116,15 @@ export function renderPhaseContrast(
   for (let p = 0; p < phase.length; p++) meanPhase += phase[p];
   meanPhase /= phase.length;
 
-  const surround = gaussianBlur(phase, height, width, HALO_SIGMA);
+  const edge = gaussianBlur(phase, height, width, EDGE_SIGMA);
+  const glow = gaussianBlur(phase, height, width, GLOW_SIGMA);
   const light = illumination(rng, height, width);
   const signal = new Float32Array(height * width);
   for (let p = 0; p < signal.length; p++) {
     signal[p] =
-      HALO_GAIN * (surround[p] - phase[p]) - BODY_GAIN * (phase[p] - meanPhase) + light[p] + rng.normal(0, NOISE_STD);
+      EDGE_GAIN * (edge[p] - phase[p]) +
+      GLOW_GAIN * (glow[p] - phase[p]) -
+      BODY_GAIN * (phase[p] - meanPhase) + light[p] + rng.normal(0, NOISE_STD);
   }
   // The optics' point spread: a [1, 3, 1] blur, which gives neighbouring pixels the correlation
   // of the real images (about 0.55 at one pixel, under 0.1 at two).

@@ -14,6 +14,7 @@ import { centreSampler } from './placement.js';
 import { rasterizePolygon, type MaskCrop } from './raster.js';
 import { renderPhaseContrast, type BodyToRender } from './render.js';
 import { starShape, type StarShape } from './shape.js';
+import { substrateLayer } from './substrate.js';
 
 /** The competition's image size. */
 export const SARTORIUS_HEIGHT = 520;
@@ -131,7 +132,7 @@ function neuriteLayer(rng: Random, morphology: Morphology, cells: readonly Place
         angle,
         draw(rng, morphology.neuriteLength),
       );
-      drawPolyline(layer, height, width, path, rng.uniform(0.4, 0.9), rng.uniform(0.5, 0.9));
+      drawPolyline(layer, height, width, path, rng.uniform(0.3, 0.6), rng.uniform(0.6, 1));
     }
   }
   return layer;
@@ -167,7 +168,9 @@ export function synthesizeImage(rng: Random, options: SynthImageOptions): SynthI
     }
   });
 
-  const neurites = neuriteLayer(rng, morphology, cells, height, width);
+  const background = neuriteLayer(rng, morphology, cells, height, width);
+  const substrate = substrateLayer(rng, height, width, draw(rng, morphology.substrateSpacing), morphology.substrate);
+  for (let p = 0; p < plane; p++) background[p] = Math.max(background[p], substrate[p]);
   const bodies: BodyToRender[] = cells.map(({ shape, crop }) => ({
     shape,
     crop,
@@ -175,7 +178,7 @@ export function synthesizeImage(rng: Random, options: SynthImageOptions): SynthI
     rimFraction: morphology.rimFraction,
     granules: Math.round((morphology.granules * crop.area) / 100),
   }));
-  const image = renderPhaseContrast(rng, bodies, neurites, height, width);
+  const image = renderPhaseContrast(rng, bodies, background, height, width);
   return {
     image,
     height,
