@@ -108,9 +108,22 @@ class IntervalList {
   }
 }
 
-/** True when some byte of the 32-bit word `w` is zero (the classic `haszero` bit trick). */
+/** True when some byte of the 32-bit word `w` (read as an Int32 so V8 keeps it a small integer) is zero (the classic `haszero` bit trick). */
 function hasZeroByte(w: number): boolean {
   return ((w - 0x01010101) & ~w & 0x80808080) !== 0;
+}
+
+/** Scans elements `from..to-1` of a mask for run boundaries; returns the start of the open run (-1 if none). */
+function scanElements(mask: ArrayLike<number>, from: number, to: number, open: number, runs: IntervalList): number {
+  for (let p = from; p < to; p++) {
+    if (mask[p] !== 0) {
+      if (open < 0) open = p;
+    } else if (open >= 0) {
+      runs.push(open, p);
+      open = -1;
+    }
+  }
+  return open;
 }
 
 /**
@@ -122,29 +135,29 @@ export function maskToIntervals(mask: ArrayLike<number>): Uint32Array {
   const runs = new IntervalList();
   const n = mask.length;
   let open = -1;
-  let p = 0;
-  const visit = (end: number): void => {
-    for (; p < end; p++) {
-      if (mask[p] !== 0) {
-        if (open < 0) open = p;
-      } else if (open >= 0) {
-        runs.push(open, p);
-        open = -1;
-      }
-    }
-  };
+  let tail = 0;
   if (mask instanceof Uint8Array && n >= 16) {
-    const head = Math.min(n, (4 - (mask.byteOffset % 4)) % 4);
-    visit(head);
-    const words = new Uint32Array(mask.buffer, mask.byteOffset + head, (n - head) >> 2);
-    for (let k = 0; k < words.length; k++) {
-      const w = words[k];
-      const skip = open < 0 ? w === 0 : !hasZeroByte(w);
-      if (skip) p += 4;
-      else visit(p + 4);
+    const head = (4 - (mask.byteOffset % 4)) % 4;
+    open = scanElements(mask, 0, head, open, runs);
+    const words = new Int32Array(mask.buffer, mask.byteOffset + head, (n - head) >> 2);
+    const nw = words.length;
+    let k = 0;
+    while (k < nw) {
+      if (open < 0) {
+        // Four words (16 pixels) per step through the background, then one at a time.
+        while (k + 4 <= nw && (words[k] | words[k + 1] | words[k + 2] | words[k + 3]) === 0) k += 4;
+        while (k < nw && words[k] === 0) k++;
+      } else {
+        while (k < nw && !hasZeroByte(words[k])) k++;
+      }
+      if (k === nw) break;
+      const at = head + 4 * k;
+      open = scanElements(mask, at, at + 4, open, runs);
+      k++;
     }
+    tail = head + 4 * words.length;
   }
-  visit(n);
+  open = scanElements(mask, tail, n, open, runs);
   if (open >= 0) runs.push(open, n);
   return runs.toArray();
 }

@@ -135,10 +135,17 @@ export function kaggleRleRuns(text: string, height: number, width: number): Uint
   return parseRuns(text, height, width, 'kaggleRleRuns');
 }
 
-/** Decodes Kaggle text into a row-major [H, W] 0/1 mask. Throws `RleParseError` as `kaggleRleRuns`. */
-export function kaggleRleDecode(text: string, height: number, width: number): Uint8Array {
+/**
+ * Decodes Kaggle text into a row-major [H, W] 0/1 mask. Throws `RleParseError` as `kaggleRleRuns`.
+ * `out`, when given, is an [H, W] buffer to reuse: it is cleared, filled and returned, which
+ * saves allocating a fresh image per mask in a loop (allocation then dominates the cost).
+ */
+export function kaggleRleDecode(text: string, height: number, width: number, out?: Uint8Array): Uint8Array {
   const runs = parseRuns(text, height, width, 'kaggleRleDecode');
-  const mask = new Uint8Array(height * width);
+  if (out !== undefined && (!(out instanceof Uint8Array) || out.length !== height * width)) {
+    throw new RangeError(`kaggleRleDecode: out must be a Uint8Array of ${height} x ${width} = ${height * width} pixels, got ${describeValue(out)}`);
+  }
+  const mask = out === undefined ? new Uint8Array(height * width) : out.fill(0);
   for (let k = 0; k < runs.length; k += 2) mask.fill(1, runs[k], runs[k] + runs[k + 1]);
   return mask;
 }
