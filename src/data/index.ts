@@ -47,3 +47,15 @@ export {
 export { decodePackBits } from './packbits.js';
 export { encodeTiff } from './tiff-encode.js';
 export { type SartoriusSample, IMAGE_EXTENSIONS, listImages, loadSartoriusSample } from './dataset.js';
+export {
+  type CocoAnnotation,
+  type CocoCategory,
+  type CocoDataset,
+  type CocoImage,
+  type CocoRleSegmentation,
+  type CocoSegmentation,
+  parseCocoDataset,
+  readCocoJson,
+  writeCocoJson,
+} from './coco.js';
+export { type LivecellDataset, type LivecellImage, groupCocoByImage, readLivecellImage, readLivecellJson } from './livecell.js';
