@@ -59,3 +59,4 @@ export {
   writeCocoJson,
 } from './coco.js';
 export { type LivecellDataset, type LivecellImage, groupCocoByImage, readLivecellImage, readLivecellJson } from './livecell.js';
+export { type KFoldItem, foldIndices, groupKFold } from './kfold.js';
