@@ -4,12 +4,15 @@
  * `[x, y, width, height]` in pixels (not cellmask's x1, y1, x2, y2); masks are COCO RLE, whose
  * counts run over the pixels in column-major order.
  */
+import type { CocoRle, CocoRleJson } from '../rle/index.js';
 
-/** A COCO RLE as in JSON: `size` [height, width] and counts, uncompressed (numbers) or compressed (string). */
-export interface CocoRleJson {
-  readonly size: readonly [number, number];
-  readonly counts: string | readonly number[] | Uint32Array;
-}
+/**
+ * A segmentation as COCO JSON holds it: an RLE with compressed (string) or uncompressed (number
+ * list) counts, an already-read `CocoRle` (Uint32Array counts), or polygons
+ * `[[x1, y1, x2, y2, ...], ...]` in pixel coordinates, rasterized as pycocotools' `annToRLE`
+ * does (needs the image's `height` and `width` in `images`).
+ */
+export type CocoSegmentation = CocoRle | CocoRleJson | readonly (readonly number[])[];
 
 /** An entry of the dataset's `images`. */
 export interface CocoImageInfo {
@@ -33,7 +36,7 @@ export interface CocoGroundTruthAnnotation {
   /** `[x, y, width, height]` in pixels; needed for `bbox` evaluation. */
   readonly bbox?: readonly number[];
   /** The mask; needed for `segm` evaluation. */
-  readonly segmentation?: CocoRleJson;
+  readonly segmentation?: CocoSegmentation;
   /** The area that decides the area range, for both `bbox` and `segm` (COCO reads this field, not the mask). */
   readonly area: number;
   /**
@@ -64,5 +67,5 @@ export interface CocoDetection {
   /** `[x, y, width, height]` in pixels; needed for `bbox` evaluation. */
   readonly bbox?: readonly number[];
   /** The mask; needed for `segm` evaluation. */
-  readonly segmentation?: CocoRleJson;
+  readonly segmentation?: CocoSegmentation;
 }

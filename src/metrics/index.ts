@@ -22,3 +22,12 @@ export {
 export { type CocoImageEvaluation, type CocoImageObjects, cocoEvaluateImage } from './cocoEvaluateImage.js';
 export { type CocoAccumulation, cocoAccumulate } from './cocoAccumulate.js';
 export { type CocoStat, type CocoSummary, cocoSummarize } from './cocoSummarize.js';
+export {
+  type CocoCategoryInfo,
+  type CocoDetection,
+  type CocoGroundTruth,
+  type CocoGroundTruthAnnotation,
+  type CocoImageInfo,
+  type CocoSegmentation,
+} from './cocoTypes.js';
+export { type CocoEvalResult, type CocoImageEvaluations, cocoEvaluate, cocoEvaluateImages } from './cocoEval.js';
