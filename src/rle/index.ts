@@ -5,6 +5,7 @@
  * Pure TypeScript over typed arrays; no TensorFlow.js.
  */
 export {
+  checkCounts,
   countsToIntervals,
   decodeCounts,
   encodeCounts,
