@@ -29,8 +29,14 @@ export interface BenchResult {
   mismatch?: string;
 }
 
+/**
+ * Median wall time of `reps` calls of `fn`, after warming it up (at least 5 calls and 200 ms)
+ * so that the JIT has compiled the hot paths, as numpy's are compiled ahead of time.
+ */
 export function medianMs(fn: () => unknown, reps: number): { ms: number; out: unknown } {
-  let out: unknown = fn();
+  let out: unknown;
+  const warmupStart = performance.now();
+  for (let calls = 0; calls < 5 || performance.now() - warmupStart < 200; calls++) out = fn();
   const times: number[] = [];
   for (let r = 0; r < reps; r++) {
     const t0 = process.hrtime.bigint();

@@ -23,7 +23,7 @@ def median_ms(fn, reps):
     return float(np.median(times)), out
 
 
-# --- Kaggle RLE: the encoder/decoder found in most competition notebooks -----------------
+# --- Kaggle RLE: the notebooks' encoder, and a vectorized decoder (no loop over runs) ---
 
 def rle_encode(mask):
     pixels = np.concatenate([[0], mask.flatten(), [0]])
@@ -32,14 +32,17 @@ def rle_encode(mask):
     return ' '.join(str(x) for x in runs)
 
 
+def rle_indices(text):
+    """Flat pixel indices of a Kaggle RLE, vectorized (no Python loop over runs)."""
+    s = np.array(text.split(), dtype=np.int64)
+    starts, lengths = s[0::2] - 1, s[1::2]
+    offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
+    return offsets + np.arange(lengths.sum())
+
+
 def rle_decode(text, shape):
-    s = text.split()
-    starts, lengths = [np.asarray(x, dtype=int) for x in (s[0::2], s[1::2])]
-    starts -= 1
-    ends = starts + lengths
     img = np.zeros(shape[0] * shape[1], dtype=np.uint8)
-    for lo, hi in zip(starts, ends):
-        img[lo:hi] = 1
+    img[rle_indices(text)] = 1
     return img.reshape(shape)
 
 
@@ -60,14 +63,14 @@ def case_rle_decode(d, reps):
 # --- Sartorius MAP-IoU ----------------------------------------------------------------------
 
 def iou_matrix(truth, pred_label, num_pred):
-    """[T, P] IoU of (possibly overlapping) truth masks against a label image of predictions."""
-    pred_area = np.bincount(pred_label.ravel(), minlength=num_pred + 1)[1:]
+    """[T, P] IoU of (possibly overlapping) truth masks, as flat pixel indices, against a flat
+    label image of (non-overlapping) predictions."""
+    pred_area = np.bincount(pred_label, minlength=num_pred + 1)[1:]
     inter = np.zeros((len(truth), num_pred))
     truth_area = np.zeros(len(truth))
-    for i, t in enumerate(truth):
-        idx = np.flatnonzero(t)
+    for i, idx in enumerate(truth):
         truth_area[i] = idx.size
-        inter[i] = np.bincount(pred_label.ravel()[idx], minlength=num_pred + 1)[1:]
+        inter[i] = np.bincount(pred_label[idx], minlength=num_pred + 1)[1:]
     union = truth_area[:, None] + pred_area[None, :] - inter
     return np.where(union > 0, inter / np.maximum(union, 1), 0.0)
 
@@ -94,10 +97,10 @@ def case_map_iou(d, reps):
     def run():
         total = 0.0
         for image in data['images']:
-            truth = [rle_decode(t, (h, w)) for t in image['truth']]
-            pred_label = np.zeros((h, w), dtype=np.int32)
+            truth = [rle_indices(t) for t in image['truth']]
+            pred_label = np.zeros(h * w, dtype=np.int32)
             for k, p in enumerate(image['pred']):
-                pred_label[rle_decode(p, (h, w)) > 0] = k + 1
+                pred_label[rle_indices(p)] = k + 1
             total += image_score(iou_matrix(truth, pred_label, len(image['pred'])))
         return total / len(data['images'])
 

@@ -1,0 +1,47 @@
+/**
+ * `npm run bench [-- --quick] [--only NAME,...] [--out DIR]`: runs the benchmarks, prints a table
+ * and writes the results as JSON to DIR (default bench-results/). Timings are reported, never
+ * asserted on; a case whose two sides disagree is flagged as a mismatch and fails the run.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { type BenchCase, type BenchResult, formatTable, runCase } from './harness.js';
+import { toolkitCases } from './toolkit.bench.js';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    out: { type: 'string', default: 'bench-results' },
+  },
+});
+
+const all: readonly BenchCase[] = [...toolkitCases];
+const only = values.only?.split(',');
+const selected = only === undefined ? all : all.filter((c) => only.includes(c.name));
+if (selected.length === 0) {
+  console.error(`bench: no case named ${values.only}; cases: ${all.map((c) => c.name).join(', ')}`);
+  process.exit(2);
+}
+
+const results: BenchResult[] = [];
+for (const c of selected) {
+  results.push(runCase(c, values.quick));
+  console.error(`bench: ${c.name} done`);
+}
+
+console.log(formatTable(results));
+const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version };
+mkdirSync(values.out, { recursive: true });
+const file = join(values.out, `toolkit${values.quick ? '-quick' : ''}.json`);
+writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), quick: values.quick, machine, results }, null, 2)}\n`);
+console.log(`\nresults written to ${file}`);
+
+const mismatched = results.filter((r) => r.mismatch !== undefined);
+if (mismatched.length > 0) {
+  console.error(`bench: ${mismatched.length} case(s) computed something other than the reference: ${mismatched.map((r) => r.name).join(', ')}`);
+  process.exit(1);
+}
