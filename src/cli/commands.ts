@@ -1,4 +1,5 @@
 /** Every `cellmask` subcommand, in the order `cellmask --help` lists them. */
 import type { Command } from './command.js';
+import { command as evaluate } from './evaluate.js';
 
-export const commands: readonly Command[] = [];
+export const commands: readonly Command[] = [evaluate];
