@@ -16,13 +16,20 @@ export function boxBlur(src: Float32Array, height: number, width: number, radius
       sum += src[o + clamp(x + radius + 1, width)] - src[o + clamp(x - radius, width)];
     }
   }
+  // Columns as running sums over whole rows, so memory is read in order.
   const out = new Float32Array(src.length);
-  for (let x = 0; x < width; x++) {
-    let sum = 0;
-    for (let d = -radius; d <= radius; d++) sum += rows[clamp(d, height) * width + x];
-    for (let y = 0; y < height; y++) {
-      out[y * width + x] = sum / n;
-      sum += rows[clamp(y + radius + 1, height) * width + x] - rows[clamp(y - radius, height) * width + x];
+  const sum = new Float64Array(width);
+  for (let d = -radius; d <= radius; d++) {
+    const o = clamp(d, height) * width;
+    for (let x = 0; x < width; x++) sum[x] += rows[o + x];
+  }
+  for (let y = 0; y < height; y++) {
+    const o = y * width;
+    const enter = clamp(y + radius + 1, height) * width;
+    const leave = clamp(y - radius, height) * width;
+    for (let x = 0; x < width; x++) {
+      out[o + x] = sum[x] / n;
+      sum[x] += rows[enter + x] - rows[leave + x];
     }
   }
   return out;

@@ -14,6 +14,9 @@ export interface SynthImageInfo {
   readonly id: string;
   readonly cellType: CellType;
   readonly sampleId: string;
+  /** The well (`F10`) and the site in it (1-4) that `sampleId` names. */
+  readonly well: string;
+  readonly site: number;
   /** `YYYY-MM-DD`. */
   readonly sampleDate: string;
   /** Whole minutes since plating. */
@@ -67,11 +70,11 @@ export function planImages(rng: Random, images: number, cellTypes: readonly Cell
   if (cellTypes.length === 0) throw new Error('planImages: cellTypes is empty');
   const plan: SynthImageInfo[] = [];
   const used = new Set<string>();
-  for (let well = 0; plan.length < images; well++) {
-    const cellType = cellTypes[well % cellTypes.length];
-    const sampleId =
-      `${cellType}[${rng.pick(CONDITIONS[cellType])}]_${WELL_ROWS[rng.int(0, WELL_ROWS.length)]}${rng.int(1, 13)}` +
-      `-${rng.int(1, 5)}_Vessel-${rng.int(100, 1000)}`;
+  for (let wellIndex = 0; plan.length < images; wellIndex++) {
+    const cellType = cellTypes[wellIndex % cellTypes.length];
+    const well = `${WELL_ROWS[rng.int(0, WELL_ROWS.length)]}${rng.int(1, 13)}`;
+    const site = rng.int(1, 5);
+    const sampleId = `${cellType}[${rng.pick(CONDITIONS[cellType])}]_${well}-${site}_Vessel-${rng.int(100, 1000)}`;
     const date = new Date(Date.UTC(2019, 5, 1) + rng.int(0, 540) * 86_400_000);
     const sampleDate = date.toISOString().slice(0, 10);
     const count = Math.min(images - plan.length, rng.int(MIN_IMAGES_PER_SAMPLE, MAX_IMAGES_PER_SAMPLE + 1));
@@ -80,7 +83,7 @@ export function planImages(rng: Random, images: number, cellTypes: readonly Cell
       let id = hexId(rng);
       while (used.has(id)) id = hexId(rng);
       used.add(id);
-      plan.push({ id, cellType, sampleId, sampleDate, minutes, seed: rng.nextUint32() });
+      plan.push({ id, cellType, sampleId, well, site, sampleDate, minutes, seed: rng.nextUint32() });
       minutes += 60 * rng.int(2, 9);
     }
   }

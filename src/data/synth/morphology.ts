@@ -66,7 +66,7 @@ export const MORPHOLOGIES: Readonly<Record<CellType, Morphology>> = {
     thickness: [0.8, 1.2],
     rimFraction: 0.45,
     granules: 2,
-    substrate: 0.5,
+    substrate: 0.65,
     substrateSpacing: [35, 60],
   },
   astro: {
@@ -81,10 +81,10 @@ export const MORPHOLOGIES: Readonly<Record<CellType, Morphology>> = {
     cellsPerCluster: 1,
     clusterSpread: 0,
     maxOverlap: 0.1,
-    thickness: [0.5, 0.8],
+    thickness: [0.7, 1],
     rimFraction: 0.6,
-    granules: 0.5,
-    substrate: 0.3,
+    granules: 1,
+    substrate: 0.75,
     substrateSpacing: [50, 90],
   },
   cort: {
@@ -102,7 +102,7 @@ export const MORPHOLOGIES: Readonly<Record<CellType, Morphology>> = {
     thickness: [1, 1.4],
     rimFraction: 0.5,
     granules: 1.5,
-    substrate: 0.2,
+    substrate: 0.65,
     substrateSpacing: [40, 70],
   },
 };

@@ -18,6 +18,7 @@ import type { Random } from '../../utils/random.js';
 import { blur3, gaussianBlur } from './blur.js';
 import type { MaskCrop } from './raster.js';
 import { relativeRadius, type StarShape } from './shape.js';
+import { planeWaves } from './waves.js';
 
 /** Grey level of empty background. */
 const BACKGROUND = 128;
@@ -26,15 +27,15 @@ const BACKGROUND = 128;
  * with a dark line inside and a bright one outside, and a wider, weaker glow.
  */
 const EDGE_SIGMA = 1.2;
-const EDGE_GAIN = 90;
+const EDGE_GAIN = 110;
 const GLOW_SIGMA = 2.5;
-const GLOW_GAIN = 45;
+const GLOW_GAIN = 50;
 /** Grey levels per unit of φ by which thick parts darken. */
 const BODY_GAIN = 6;
 /** Peak amplitude (grey levels) of the smooth uneven illumination. */
-const ILLUMINATION = 3;
+const ILLUMINATION = 6;
 /** Standard deviation (grey levels) of the per-pixel camera noise, before the optics' blur. */
-const NOISE_STD = 5;
+const NOISE_STD = 6;
 
 /** One cell body to render. */
 export interface BodyToRender {
@@ -81,23 +82,6 @@ function addBody(rng: Random, phase: Float32Array, width: number, body: BodyToRe
   }
 }
 
-/** A smooth field of a few low-frequency waves, peak amplitude about `ILLUMINATION`. */
-function illumination(rng: Random, height: number, width: number): Float32Array {
-  const field = new Float32Array(height * width);
-  const waves = 3;
-  for (let k = 0; k < waves; k++) {
-    // At most 1.5 cycles across the image.
-    const fx = rng.uniform(-1.5, 1.5) / width;
-    const fy = rng.uniform(-1.5, 1.5) / height;
-    const phase = rng.uniform(0, 2 * Math.PI);
-    const amplitude = ILLUMINATION / waves;
-    for (let y = 0; y < height; y++) {
-      for (let x = 0; x < width; x++) field[y * width + x] += amplitude * Math.cos(2 * Math.PI * (fx * x + fy * y) + phase);
-    }
-  }
-  return field;
-}
-
 /**
  * Renders the bodies and a neurite layer (thickness, [H, W]) to an 8-bit phase-contrast image
  * [H, W]. `rng` draws the granules, the illumination and the noise.
@@ -118,13 +102,14 @@ export function renderPhaseContrast(
 
   const edge = gaussianBlur(phase, height, width, EDGE_SIGMA);
   const glow = gaussianBlur(phase, height, width, GLOW_SIGMA);
-  const light = illumination(rng, height, width);
+  // Three waves of at least 350 px: at most two cycles across a 704-pixel image.
+  const light = planeWaves(rng, height, width, 3, 350, 1400);
   const signal = new Float32Array(height * width);
   for (let p = 0; p < signal.length; p++) {
     signal[p] =
       EDGE_GAIN * (edge[p] - phase[p]) +
       GLOW_GAIN * (glow[p] - phase[p]) -
-      BODY_GAIN * (phase[p] - meanPhase) + light[p] + rng.normal(0, NOISE_STD);
+      BODY_GAIN * (phase[p] - meanPhase) + ILLUMINATION * light[p] + rng.normal(0, NOISE_STD);
   }
   // The optics' point spread: a [1, 3, 1] blur, which gives neighbouring pixels the correlation
   // of the real images (about 0.55 at one pixel, under 0.1 at two).

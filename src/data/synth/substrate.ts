@@ -8,23 +8,12 @@
  * Shapes: the layer is row-major [H, W] optical thickness; coordinates are pixels.
  */
 import type { Random } from '../../utils/random.js';
+import { planeWaves } from './waves.js';
 
 /** Half-width of a network line, in pixels. */
 const LINE_HALF_WIDTH = 0.8;
 /** Peak displacement of the coordinate warp, in pixels. */
 const WARP = 16;
-
-/** A sum of three random plane waves with wavelengths of 50-150 px, in [-1, 1]. */
-function smoothField(rng: Random): (x: number, y: number) => number {
-  const waves = Array.from({ length: 3 }, () => {
-    const angle = rng.uniform(0, 2 * Math.PI);
-    const k = (2 * Math.PI) / rng.uniform(50, 150);
-    return { kx: k * Math.cos(angle), ky: k * Math.sin(angle), phase: rng.uniform(0, 2 * Math.PI) };
-  });
-  return (x, y) => (Math.cos(waves[0].kx * x + waves[0].ky * y + waves[0].phase) +
-    Math.cos(waves[1].kx * x + waves[1].ky * y + waves[1].phase) +
-    Math.cos(waves[2].kx * x + waves[2].ky * y + waves[2].phase)) / 3;
-}
 
 /**
  * A [H, W] layer of network lines of peak thickness `strength` around cells about `spacing`
@@ -41,13 +30,15 @@ export function substrateLayer(rng: Random, height: number, width: number, spaci
     seeds[2 * g] = ((g % cols) - 1 + rng.next()) * spacing;
     seeds[2 * g + 1] = (Math.floor(g / cols) - 1 + rng.next()) * spacing;
   }
-  const warpX = smoothField(rng);
-  const warpY = smoothField(rng);
-  const fade = smoothField(rng);
+  // Three waves of 50-150 px each: curves a few meshes long.
+  const warpX = planeWaves(rng, height, width, 3, 50, 150);
+  const warpY = planeWaves(rng, height, width, 3, 50, 150);
+  const fade = planeWaves(rng, height, width, 3, 50, 150);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
-      const px = x + 0.5 + WARP * warpX(x, y);
-      const py = y + 0.5 + WARP * warpY(x, y);
+      const p = y * width + x;
+      const px = x + 0.5 + WARP * warpX[p];
+      const py = y + 0.5 + WARP * warpY[p];
       const gx = Math.floor(px / spacing) + 1;
       const gy = Math.floor(py / spacing) + 1;
       let best = -1;
@@ -74,7 +65,7 @@ export function substrateLayer(rng: Random, height: number, width: number, spaci
       const gap = Math.hypot(seeds[2 * second] - seeds[2 * best], seeds[2 * second + 1] - seeds[2 * best + 1]);
       const d = (secondD2 - bestD2) / (2 * gap);
       const cover = Math.min(1, LINE_HALF_WIDTH + 0.5 - d);
-      if (cover > 0) layer[y * width + x] = strength * cover * Math.max(0, 0.35 + fade(x, y));
+      if (cover > 0) layer[p] = strength * cover * Math.max(0, 0.35 + fade[p]);
     }
   }
   return layer;

@@ -5,6 +5,7 @@
  * Coordinates: pixels, x right, y down; pixel (x, y) covers [x, x+1) x [y, y+1) and belongs to
  * a polygon when its centre does (pycocotools' convention for polygons).
  */
+import type { BoxArray } from '../../structures/boxes.js';
 import { BitMasks } from '../../structures/masks.js';
 import type { Random } from '../../utils/random.js';
 import { CELL_TYPES, type CellType } from '../sartorius.js';
@@ -38,6 +39,11 @@ export interface SynthImage {
   readonly width: number;
   /** [N, H, W] instance masks; they may overlap each other, as the competition's do. */
   readonly masks: BitMasks;
+  /**
+   * [N, 4] tight boxes `x1, y1, x2, y2` around the masks, `x2, y2` one past the last pixel
+   * (as `BitMasks.boundingBoxes` gives, without scanning whole masks).
+   */
+  readonly boxes: BoxArray;
   readonly cellType: CellType;
   /** [N] outlines, each flat [K, 2] `x, y`; mask i is polygon i rasterized, clipped to the image. */
   readonly polygons: Float64Array[];
@@ -77,6 +83,24 @@ function markOccupied(occupied: Uint8Array, width: number, crop: MaskCrop): void
     const row = (crop.y0 + j) * width + crop.x0;
     for (let i = 0; i < crop.width; i++) if (crop.data[j * crop.width + i] !== 0) occupied[row + i] = 1;
   }
+}
+
+/** Tight `x1, y1, x2, y2` box of a crop's set pixels, in image pixels (x2, y2 exclusive). */
+function cropBox(crop: MaskCrop): [number, number, number, number] {
+  let x1 = Infinity;
+  let y1 = Infinity;
+  let x2 = -1;
+  let y2 = -1;
+  for (let j = 0; j < crop.height; j++) {
+    for (let i = 0; i < crop.width; i++) {
+      if (crop.data[j * crop.width + i] === 0) continue;
+      x1 = Math.min(x1, i);
+      x2 = Math.max(x2, i);
+      y1 = Math.min(y1, j);
+      y2 = j;
+    }
+  }
+  return [crop.x0 + x1, crop.y0 + y1, crop.x0 + x2 + 1, crop.y0 + y2 + 1];
 }
 
 /**
@@ -161,7 +185,9 @@ export function synthesizeImage(rng: Random, options: SynthImageOptions): SynthI
 
   const plane = height * width;
   const data = new Uint8Array(cells.length * plane);
+  const boxes = new Float32Array(4 * cells.length);
   cells.forEach(({ crop }, n) => {
+    boxes.set(cropBox(crop), 4 * n);
     for (let j = 0; j < crop.height; j++) {
       const row = crop.data.subarray(j * crop.width, (j + 1) * crop.width);
       data.set(row, n * plane + (crop.y0 + j) * width + crop.x0);
@@ -184,6 +210,7 @@ export function synthesizeImage(rng: Random, options: SynthImageOptions): SynthI
     height,
     width,
     masks: new BitMasks(data, height, width),
+    boxes,
     cellType,
     polygons: cells.map(({ shape }) => shape.polygon),
   };
