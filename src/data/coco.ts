@@ -72,8 +72,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** Builds errors that name the source and the entry, e.g. "x.json: annotation 7: field bbox: ...". */
 function fieldChecker(name: string, entry: string, record: Record<string, unknown>) {
-  const fail = (field: string, expected: string): Error =>
-    new Error(`${name}: ${entry}: field ${field}: expected ${expected}, got ${field in record ? describe(record[field]) : 'nothing'}`);
+  // `value` names what was found for a nested field (`segmentation[0]`) that `record` lacks.
+  const fail = (field: string, expected: string, value?: { got: unknown }): Error => {
+    const got = value !== undefined ? describe(value.got) : field in record ? describe(record[field]) : 'nothing';
+    return new Error(`${name}: ${entry}: field ${field}: expected ${expected}, got ${got}`);
+  };
   return {
     fail,
     integer(field: string, min = 0): number {
@@ -98,12 +101,12 @@ function isNumberArray(value: unknown): value is number[] {
   return Array.isArray(value) && value.every((v) => typeof v === 'number' && Number.isFinite(v));
 }
 
-function checkSegmentation(value: unknown, fail: (field: string, expected: string) => Error): CocoSegmentation {
+function checkSegmentation(value: unknown, fail: (field: string, expected: string, value?: { got: unknown }) => Error): CocoSegmentation {
   if (Array.isArray(value)) {
     if (value.length === 0) throw fail('segmentation', 'at least one polygon');
     value.forEach((polygon, k) => {
       if (!isNumberArray(polygon) || polygon.length < 6 || polygon.length % 2 !== 0) {
-        throw fail(`segmentation[${k}]`, 'a polygon [x1, y1, x2, y2, ...] of at least 3 points');
+        throw fail(`segmentation[${k}]`, 'a polygon [x1, y1, x2, y2, ...] of at least 3 points', { got: polygon });
       }
     });
     return value as number[][];
@@ -111,10 +114,10 @@ function checkSegmentation(value: unknown, fail: (field: string, expected: strin
   if (!isRecord(value)) throw fail('segmentation', 'a list of polygons or an RLE object {size, counts}');
   const { size, counts } = value;
   if (!isNumberArray(size) || size.length !== 2 || !size.every((v) => Number.isInteger(v) && v >= 0)) {
-    throw fail('segmentation.size', '[height, width] (two integers >= 0)');
+    throw fail('segmentation.size', '[height, width] (two integers >= 0)', { got: size });
   }
   if (typeof counts !== 'string' && !(isNumberArray(counts) && counts.every((v) => Number.isInteger(v) && v >= 0))) {
-    throw fail('segmentation.counts', 'a compressed RLE string or a list of integers >= 0');
+    throw fail('segmentation.counts', 'a compressed RLE string or a list of integers >= 0', { got: counts });
   }
   return { size: [size[0], size[1]], counts };
 }

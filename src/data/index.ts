@@ -58,5 +58,13 @@ export {
   readCocoJson,
   writeCocoJson,
 } from './coco.js';
-export { type LivecellDataset, type LivecellImage, groupCocoByImage, readLivecellImage, readLivecellJson } from './livecell.js';
+export {
+  type LivecellDataset,
+  type LivecellImage,
+  annotationToRle,
+  decodeAnnotationMasks,
+  groupCocoByImage,
+  readLivecellImage,
+  readLivecellJson,
+} from './livecell.js';
 export { type KFoldItem, foldIndices, groupKFold } from './kfold.js';

@@ -3,6 +3,8 @@
  * 704 x 520, LZW in the release).
  */
 import { join } from 'node:path';
+import { cocoPolygonsToRle, cocoRleDecode, cocoRleFromJson, type CocoRle } from '../rle/index.js';
+import { BitMasks } from '../structures/index.js';
 import { readCocoJson, type CocoAnnotation, type CocoCategory, type CocoDataset } from './coco.js';
 import { readTiff, type ImageArray } from './image.js';
 
@@ -54,4 +56,33 @@ export async function readLivecellImage(dir: string, image: LivecellImage): Prom
     );
   }
   return pixels;
+}
+
+/**
+ * The COCO RLE of an annotation on an H x W image: polygons are rasterised as pycocotools'
+ * `annToRLE` does (union of `frPyObjects`), RLE objects are read as they are and must have
+ * `size` [H, W]. Errors name the annotation, its image and the field.
+ */
+export function annotationToRle(annotation: CocoAnnotation, height: number, width: number): CocoRle {
+  const where = `annotationToRle: annotation ${annotation.id} (image ${annotation.image_id}): field segmentation`;
+  const { segmentation } = annotation;
+  try {
+    if (Array.isArray(segmentation)) return cocoPolygonsToRle(segmentation as readonly number[][], height, width);
+    const { size, counts } = segmentation as Exclude<typeof segmentation, readonly (readonly number[])[]>;
+    if (size[0] !== height || size[1] !== width) {
+      throw new Error(`RLE size is [${size[0]}, ${size[1]}], the image is [${height}, ${width}]`);
+    }
+    return cocoRleFromJson({ size: [size[0], size[1]], counts: typeof counts === 'string' ? counts : [...counts] });
+  } catch (error) {
+    throw new Error(`${where}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Decodes an image's annotations -> [N, H, W] masks, mask k from `image.annotations[k]`. */
+export function decodeAnnotationMasks(image: LivecellImage): BitMasks {
+  const { height, width, annotations } = image;
+  const plane = height * width;
+  const data = new Uint8Array(annotations.length * plane);
+  annotations.forEach((annotation, k) => data.set(cocoRleDecode(annotationToRle(annotation, height, width)), k * plane));
+  return new BitMasks(data, height, width);
 }
