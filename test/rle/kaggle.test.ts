@@ -88,6 +88,13 @@ describe('kaggleRleEncode / kaggleRleDecode', () => {
     assert.deepEqual(kaggleRleDecode(text, h, w), mask);
   });
 
+  it('decodes into a reused buffer, clearing what was there', () => {
+    const out = new Uint8Array(12).fill(1);
+    assert.equal(kaggleRleDecode('2 2 8 3', 3, 4, out), out);
+    assert.deepEqual([...out], [0, 1, 1, 0, 0, 0, 0, 1, 1, 1, 0, 0]);
+    assert.throws(() => kaggleRleDecode('1 1', 3, 4, new Uint8Array(11)), /kaggleRleDecode: out must be a Uint8Array of 3 x 4 = 12 pixels, got Uint8Array\(11\)/);
+  });
+
   it('checks the mask against the size', () => {
     assert.throws(() => kaggleRleEncode(new Uint8Array(5), 2, 3), /kaggleRleEncode: mask has 5 pixels but height x width is 2 x 3 = 6/);
     assert.throws(() => kaggleRleDecode('1 1', -1, 3), /kaggleRleDecode: height and width must be non-negative integers, got -1 x 3/);
