@@ -33,7 +33,8 @@ interface DenseImage {
 
 function toImageArray(data: PixelData, height: number, width: number, channels: number): ImageArray {
   const shape = channels === 1 ? [height, width] : [height, width, channels];
-  return (data instanceof Uint8Array ? ndarray(data, shape) : ndarray(data, shape)) as ImageArray;
+  // NdArray<Uint8Array | Uint16Array> -> the union of the two NdArray types it stands for.
+  return ndarray<PixelData>(data, shape) as ImageArray;
 }
 
 async function sourceBytes(fn: string, source: string | Uint8Array): Promise<{ bytes: Uint8Array; name: string }> {
