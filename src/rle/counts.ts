@@ -108,12 +108,15 @@ class IntervalList {
   }
 }
 
-/** True when some byte of the 32-bit word `w` (read as an Int32 so V8 keeps it a small integer) is zero (the classic `haszero` bit trick). */
+/**
+ * True when some byte of the 32-bit word `w` is zero (the classic `haszero` bit trick).
+ * Words are read through an `Int32Array` so that V8 keeps them small integers.
+ */
 function hasZeroByte(w: number): boolean {
   return ((w - 0x01010101) & ~w & 0x80808080) !== 0;
 }
 
-/** Scans elements `from..to-1` of a mask for run boundaries; returns the start of the open run (-1 if none). */
+/** Scans elements `from..to-1` of a mask for run boundaries; returns the open run's start (-1: none). */
 function scanElements(mask: ArrayLike<number>, from: number, to: number, open: number, runs: IntervalList): number {
   for (let p = from; p < to; p++) {
     if (mask[p] !== 0) {

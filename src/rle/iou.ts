@@ -102,11 +102,22 @@ export function rleIou(
   }
   const nd = d.length;
   const ng = g.length;
+  // Pixel range [first, last) of each detection's foreground, for the cheap rejection: [D].
+  const dFirst = new Float64Array(nd);
+  const dLast = new Float64Array(nd);
+  d.forEach(({ intervals }, i) => {
+    dFirst[i] = intervals.length > 0 ? intervals[0] : Infinity;
+    dLast[i] = intervals.length > 0 ? intervals[intervals.length - 1] : -Infinity;
+  });
   const out = new Float64Array(nd * ng);
   for (let j = 0; j < ng; j++) {
     const gj = g[j];
+    if (gj.intervals.length === 0) continue;
+    const gFirst = gj.intervals[0];
+    const gLast = gj.intervals[gj.intervals.length - 1];
     const crowd = iscrowd !== undefined && Boolean(iscrowd[j]);
     for (let i = 0; i < nd; i++) {
+      if (dFirst[i] >= gLast || gFirst >= dLast[i]) continue;
       const di = d[i];
       const inter = intersectIntervals(di.intervals, gj.intervals);
       if (inter === 0) continue;

@@ -49,6 +49,15 @@ describe('encodeCounts / decodeCounts', () => {
     );
   });
 
+  it('treats any nonzero byte as foreground on the word-at-a-time path', () => {
+    const bytes = fc.array(fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: 1, max: 255 })), { minLength: 16, maxLength: 200 });
+    fc.assert(
+      fc.property(bytes, (values) => {
+        assert.deepEqual(encodeCounts(Uint8Array.from(values)), encodeCounts(values.map((v) => (v === 0 ? 0 : 1))));
+      }),
+    );
+  });
+
   it('rejects counts that do not cover the length, and non-Uint32Array counts', () => {
     assert.throws(() => decodeCounts(Uint32Array.of(2, 3), 6), /decodeCounts: counts cover 5 pixels but length is 6/);
     assert.throws(() => rleArea([1, 2] as unknown as Uint32Array), /rleArea: counts must be a Uint32Array of run lengths, got Array\(2\)/);
