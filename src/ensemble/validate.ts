@@ -5,7 +5,7 @@
  *
  * Shape shorthand: H, W: image height and width (520 x 704 in the competition).
  */
-import { RleParseError, kaggleRleRuns } from '../rle/index.js';
+import { RleParseError, intervalsToCounts, kaggleRleRuns, rleIntersectionArea } from '../rle/index.js';
 import { describe } from './checks.js';
 
 /** One submission row: image id and Kaggle run-length text ("" for an image without masks). */
@@ -71,16 +71,23 @@ export function validateSubmission(rows: readonly SubmissionCheckRow[], options:
   // owner[p] = 1 + the row that claimed pixel p; reset after each image by its own runs.
   const owner = new Int32Array(height * width);
   for (const [id, masks] of byImage) {
-    for (const { row, runs } of masks) {
-      const shared = new Map<number, number>();
+    masks.forEach(({ row, runs }, m) => {
+      let overlaps = false;
       for (let k = 0; k < runs.length; k += 2) {
         const end = runs[k] + runs[k + 1];
         for (let p = runs[k]; p < end; p++) {
-          if (owner[p] !== 0) shared.set(owner[p] - 1, (shared.get(owner[p] - 1) ?? 0) + 1);
+          if (owner[p] !== 0) overlaps = true;
           else owner[p] = row + 1;
         }
       }
-      for (const [other, pixels] of shared) {
+      if (!overlaps) return;
+      // A pixel records only its first row; find every earlier row this one shares pixels with.
+      const counts = (r: Uint32Array) => intervalsToCounts(r.map((v, k) => (k % 2 === 0 ? v : r[k - 1] + v)), height * width);
+      const mine = counts(runs);
+      for (const earlier of masks.slice(0, m)) {
+        const other = earlier.row;
+        const pixels = rleIntersectionArea(mine, counts(earlier.runs));
+        if (pixels === 0) continue;
         problems.push({
           id,
           row,
@@ -90,7 +97,7 @@ export function validateSubmission(rows: readonly SubmissionCheckRow[], options:
           message: `${where(row)} (id ${id}): mask overlaps the mask of ${where(other)} in ${pixels} pixel${pixels === 1 ? '' : 's'}; masks may not overlap`,
         });
       }
-    }
+    });
     for (const { runs } of masks) for (let k = 0; k < runs.length; k += 2) owner.fill(0, runs[k], runs[k] + runs[k + 1]);
   }
   return problems.sort((a, b) => a.row - b.row || (a.otherRow ?? -1) - (b.otherRow ?? -1));
