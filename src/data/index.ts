@@ -68,3 +68,4 @@ export {
   readLivecellJson,
 } from './livecell.js';
 export { type KFoldItem, foldIndices, groupKFold } from './kfold.js';
+export * from './synth/index.js';
