@@ -1,5 +1,6 @@
 /** Every `cellmask` subcommand, in the order `cellmask --help` lists them. */
 import type { Command } from './command.js';
 import { command as evaluate } from './evaluate.js';
+import { command as synth } from './synth.js';
 
-export const commands: readonly Command[] = [evaluate];
+export const commands: readonly Command[] = [synth, evaluate];
