@@ -108,5 +108,10 @@ export function checkCocoEvalParams(params: CocoEvalParams, caller: string): Coc
   if (!Array.isArray(params.areaRangeLabels) || params.areaRangeLabels.length !== params.areaRanges.length) {
     fail('areaRangeLabels', `a list of ${params.areaRanges.length} names, one per area range`, params.areaRangeLabels);
   }
+  if (typeof params.useCats !== 'boolean') fail('useCats', 'true or false', params.useCats);
+  for (const field of ['imageIds', 'categoryIds'] as const) {
+    const ids = params[field];
+    if (ids !== undefined && (!Array.isArray(ids) || !ids.every(Number.isFinite))) fail(field, 'undefined or a list of numbers', ids);
+  }
   return { ...params, maxDets: [...params.maxDets].sort((a, b) => a - b) };
 }
