@@ -1,0 +1,202 @@
+/**
+ * `cellmask ensemble --inputs DIR... --out DIR`: the solution's post-processing over files.
+ * Each input directory holds one model's predictions, one JSON file per image (same file name =
+ * same image); per image: class thresholds by each model's majority class, pooling, NMS (or mask
+ * NMS, or WBF), overlap removal by the pooled majority class; written as per-image JSON in the
+ * same shape, or one submission.csv.
+ */
+import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+
+import { type Command, UsageError, numberOption, parseCommandArgs, requireOption } from './command.js';
+import { writeFileAtomic } from '../data/atomic.js';
+import { writeSubmissionCsv } from '../data/submission.js';
+import {
+  type Detections,
+  SOLUTION_MIN_PIXELS,
+  applyClassThresholds,
+  ensembleNms,
+  ensembleWbf,
+  poolDetections,
+  removeOverlaps,
+} from '../ensemble/index.js';
+import { countsToKaggleRle, kaggleRleToCounts } from '../rle/index.js';
+
+const help = `Usage: cellmask ensemble --inputs DIR [DIR...] --out DIR [options]
+
+Ensembles the predictions of several models the way the Sartorius solution did. Each input
+directory is one model: one JSON file per image, the same file name for the same image:
+  {"boxes": [[x1, y1, x2, y2], ...], "scores": [...], "classes": [...],
+   "masks": ["<Kaggle RLE>", ...], "height": h, "width": w}
+(boxes in absolute pixels; classes 0 shsy5y, 1 astro, 2 cort; masks optional).
+
+Per image: each model's detections below the threshold of that model's majority class are
+dropped (--class-thresholds), the models' detections are pooled, duplicates are suppressed
+(--method), and, when there are masks, overlaps are removed in descending score order, keeping
+a mask when at least --min-pixels of the pooled majority class remain.
+
+Options:
+  --inputs DIR...             model directories (repeat --inputs or list several)
+  --out DIR                   output directory (created if missing)
+  --iou X                     IoU threshold of the NMS or WBF (default 0.4, the solution's)
+  --method nms|mask-nms|wbf   box NMS (default), mask-IoU NMS, or weighted boxes fusion
+  --class-agnostic            let detections of different classes suppress each other
+                              (default: class-aware, as the solution's ensemble_boxes.nms)
+  --class-thresholds A,B,C    per-class score thresholds (the solution: 0.17,0.30,0.60;
+                              default: none)
+  --min-pixels A,B,C          per-class minimum mask size after overlap removal (default 75,150,75)
+  --format json|csv           per-image JSON files in the input shape (default), or one
+                              submission.csv (id = file name without .json; one row per mask,
+                              an image without masks gets one row with empty predicted)
+  -h, --help                  show this help
+`;
+
+type Method = 'nms' | 'mask-nms' | 'wbf';
+
+export const command: Command = {
+  name: 'ensemble',
+  summary: 'pool several models\' predictions: NMS/WBF, class thresholds, overlap removal',
+  help,
+  async run(argv, io) {
+    const parsed = parseCommandArgs(
+      argv,
+      {
+        inputs: { type: 'string', multiple: true },
+        out: { type: 'string' },
+        iou: { type: 'string' },
+        method: { type: 'string' },
+        'class-agnostic': { type: 'boolean' },
+        'class-thresholds': { type: 'string' },
+        'min-pixels': { type: 'string' },
+        format: { type: 'string' },
+      },
+      true,
+    );
+    if (parsed === undefined) {
+      io.stdout(help);
+      return 0;
+    }
+    const { values } = parsed;
+    const inputs = [...(values.inputs ?? []), ...parsed.positionals];
+    if (inputs.length === 0) throw new UsageError('missing required option --inputs');
+    const out = requireOption(values, 'out');
+    const iou = numberOption(values.iou, 'iou', 0.4);
+    const method = (values.method ?? 'nms') as Method;
+    if (!['nms', 'mask-nms', 'wbf'].includes(method)) throw new UsageError(`--method must be nms, mask-nms or wbf, got "${method}"`);
+    const format = values.format ?? 'json';
+    if (format !== 'json' && format !== 'csv') throw new UsageError(`--format must be json or csv, got "${format}"`);
+    const thresholds = values['class-thresholds'] === undefined ? undefined : numberList(values['class-thresholds'], 'class-thresholds');
+    const minPixels = values['min-pixels'] === undefined ? SOLUTION_MIN_PIXELS : numberList(values['min-pixels'], 'min-pixels');
+
+    const files = await imageFiles(inputs);
+    await mkdir(out, { recursive: true });
+    const rows: { id: string; predicted: string }[] = [];
+    let kept = 0;
+    for (const name of [...files.keys()].sort()) {
+      const perModel = await Promise.all(files.get(name)!.map((path) => readPrediction(path)));
+      const thresholded = thresholds === undefined ? perModel : perModel.map((d) => applyClassThresholds(d, thresholds, { useMajorityClass: true }));
+      const ensembled = ensembleImage(thresholded, method, iou, values['class-agnostic'] !== true);
+      const result = ensembled.masks === undefined ? ensembled : removeOverlaps(ensembled, { minPixels, useMajorityClass: true }).detections;
+      kept += result.scores.length;
+      if (format === 'json') {
+        await writeFileAtomic(join(out, name), `${JSON.stringify(toJson(result))}\n`);
+      } else {
+        if (result.masks === undefined) throw new Error(`${files.get(name)![0]}: --format csv needs masks, this image has none`);
+        const id = basename(name, '.json');
+        if (result.masks.length === 0) rows.push({ id, predicted: '' });
+        for (const counts of result.masks) rows.push({ id, predicted: countsToKaggleRle(counts) });
+      }
+    }
+    if (format === 'csv') await writeSubmissionCsv(join(out, 'submission.csv'), rows);
+    io.stdout(`ensembled ${files.size} images from ${inputs.length} models (${method}, IoU ${iou}): ${kept} detections -> ${format === 'csv' ? join(out, 'submission.csv') : out}\n`);
+    return 0;
+  },
+};
+
+function ensembleImage(perModel: readonly Detections[], method: Method, iou: number, classAware: boolean): Detections {
+  if (method === 'wbf') return ensembleWbf(perModel, { iouThreshold: iou });
+  return ensembleNms(poolDetections(perModel), { iouThreshold: iou, classAware, iou: method === 'mask-nms' ? 'mask' : 'box' });
+}
+
+/** Comma-separated numbers of an option, or a `UsageError` naming it and the bad item. */
+function numberList(text: string, name: string): number[] {
+  return text.split(',').map((item, k) => {
+    const v = Number(item);
+    if (item.trim() === '' || !Number.isFinite(v)) throw new UsageError(`--${name}: item ${k + 1} "${item}" is not a number (expected e.g. 0.17,0.30,0.60)`);
+    return v;
+  });
+}
+
+/** JSON file name -> its path in each input directory that has it, in input order. */
+async function imageFiles(inputs: readonly string[]): Promise<Map<string, string[]>> {
+  const files = new Map<string, string[]>();
+  for (const dir of inputs) {
+    let names: string[];
+    try {
+      names = (await readdir(dir)).filter((n) => n.endsWith('.json'));
+    } catch (error) {
+      throw new Error(`cannot read input directory ${dir}: ${(error as Error).message}`);
+    }
+    if (names.length === 0) throw new Error(`input directory ${dir} has no .json prediction files`);
+    for (const n of names) files.set(n, [...(files.get(n) ?? []), join(dir, n)]);
+  }
+  return files;
+}
+
+interface PredictionJson {
+  boxes: number[][];
+  scores: number[];
+  classes: number[];
+  masks?: string[];
+  height: number;
+  width: number;
+}
+
+/** Reads one model's prediction file; errors name the file and the field. */
+async function readPrediction(path: string): Promise<Detections> {
+  let json: PredictionJson;
+  try {
+    json = JSON.parse(await readFile(path, 'utf8')) as PredictionJson;
+  } catch (error) {
+    throw new Error(`${path}: ${(error as Error).message}`);
+  }
+  const fail = (what: string): never => {
+    throw new Error(`${path}: ${what}`);
+  };
+  if (json === null || typeof json !== 'object') fail('expected a JSON object');
+  const { height, width } = json;
+  if (!Number.isSafeInteger(height) || height <= 0 || !Number.isSafeInteger(width) || width <= 0) {
+    fail(`"height" and "width" must be positive integers, got ${JSON.stringify(height)} x ${JSON.stringify(width)}`);
+  }
+  for (const key of ['boxes', 'scores', 'classes'] as const) if (!Array.isArray(json[key])) fail(`"${key}" must be an array`);
+  const n = json.scores.length;
+  const boxes = new Float32Array(4 * n);
+  if (json.boxes.length !== n) fail(`"boxes" has ${json.boxes.length} entries, "scores" has ${n}`);
+  json.boxes.forEach((b, i) => {
+    if (!Array.isArray(b) || b.length !== 4 || !b.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+      fail(`"boxes"[${i}] must be [x1, y1, x2, y2] numbers, got ${JSON.stringify(b)}`);
+    }
+    boxes.set(b, 4 * i);
+  });
+  json.scores.forEach((s, i) => typeof s === 'number' && Number.isFinite(s) || fail(`"scores"[${i}] must be a number, got ${JSON.stringify(s)}`));
+  if (json.classes.length !== n) fail(`"classes" has ${json.classes.length} entries, "scores" has ${n}`);
+  json.classes.forEach((c, i) => Number.isInteger(c) || fail(`"classes"[${i}] must be an integer, got ${JSON.stringify(c)}`));
+  const dets: Detections = { height, width, boxes, scores: Float32Array.from(json.scores), classes: Int32Array.from(json.classes) };
+  if (json.masks === undefined) return dets;
+  if (!Array.isArray(json.masks) || json.masks.length !== n) fail(`"masks" must be an array of ${n} run-length strings`);
+  const masks = json.masks.map((text, i) => {
+    try {
+      return kaggleRleToCounts(text, height, width);
+    } catch (error) {
+      return fail(`"masks"[${i}]: ${(error as Error).message}`);
+    }
+  });
+  return { ...dets, masks };
+}
+
+function toJson(d: Detections): PredictionJson {
+  const boxes = Array.from({ length: d.scores.length }, (_, i) => Array.from(d.boxes.subarray(4 * i, 4 * i + 4)));
+  const base = { boxes, scores: Array.from(d.scores), classes: Array.from(d.classes) };
+  const masks = d.masks === undefined ? {} : { masks: d.masks.map(countsToKaggleRle) };
+  return { ...base, ...masks, height: d.height, width: d.width };
+}
