@@ -3,9 +3,12 @@
  *
  * Shape shorthand: D: detections, G: ground truths, P: pixels of every mask (all the same P).
  *
- * Each mask is first reduced to its foreground intervals and the pixel range they span, so a
- * pair whose ranges do not overlap costs two comparisons; otherwise the two interval lists are
- * swept together from the first interval that can meet the other mask.
+ * Each mask is first reduced to its foreground intervals. Two strategies, same result:
+ * - pairwise: a pair whose pixel ranges do not overlap costs two comparisons; otherwise the two
+ *   interval lists are swept together from the first interval that can meet the other mask;
+ * - label image: when the masks of one side do not overlap each other (a valid submission's never
+ *   do), paint that side's pixels with their index and read the other side's pixels once, which is
+ *   O(pixels of all masks) rather than O(pairs). Painting detects overlap and falls back.
  */
 import { checkCounts, countsToIntervals, describeValue, rleTotal } from './counts.js';
 
@@ -73,6 +76,70 @@ export function rleIntersectionArea(a: Uint32Array, b: Uint32Array): number {
   return intersectIntervals(pa.intervals, pb.intervals);
 }
 
+/** Below this many pairs the pairwise sweep is as fast as painting a label image. */
+const LABEL_IMAGE_MIN_PAIRS = 64;
+/** Largest image (in pixels) for which a label image is kept: 2 bytes a pixel. */
+const LABEL_IMAGE_MAX_PIXELS = 1 << 24;
+
+/** The label image, reused across calls and all zero between them: grows to the largest P seen. */
+let labelImage = new Uint16Array(0);
+
+/** Zeroes the pixels of `masks` in `labels`. */
+function clearLabels(labels: Uint16Array, masks: readonly PreparedMask[]): void {
+  for (const { intervals } of masks) {
+    for (let k = 0; k < intervals.length; k += 2) labels.fill(0, intervals[k], intervals[k + 1]);
+  }
+}
+
+/**
+ * Intersection areas of every `read` mask with every `painted` mask, row-major [R, Q], by a label
+ * image, or `undefined` when two `painted` masks overlap (the label image cannot hold both).
+ */
+function intersectionsByLabels(read: readonly PreparedMask[], painted: readonly PreparedMask[], total: number): Float64Array | undefined {
+  if (painted.length >= 0xffff || total > LABEL_IMAGE_MAX_PIXELS) return undefined;
+  if (labelImage.length < total) labelImage = new Uint16Array(total);
+  const labels = labelImage;
+  for (let q = 0; q < painted.length; q++) {
+    const iv = painted[q].intervals;
+    for (let k = 0; k < iv.length; k += 2) {
+      for (let p = iv[k]; p < iv[k + 1]; p++) {
+        if (labels[p] !== 0) {
+          clearLabels(labels, painted.slice(0, q + 1));
+          return undefined;
+        }
+        labels[p] = q + 1;
+      }
+    }
+  }
+  const nq = painted.length;
+  const inter = new Float64Array(read.length * nq);
+  for (let r = 0; r < read.length; r++) {
+    const iv = read[r].intervals;
+    const row = r * nq - 1;
+    for (let k = 0; k < iv.length; k += 2) {
+      for (let p = iv[k]; p < iv[k + 1]; p++) {
+        const label = labels[p];
+        if (label !== 0) inter[row + label]++;
+      }
+    }
+  }
+  clearLabels(labels, painted);
+  return inter;
+}
+
+/** [D, G] intersection areas by a label image of either side, or `undefined` when both sides overlap. */
+function intersectionsByLabelImage(d: readonly PreparedMask[], g: readonly PreparedMask[], total: number): Float64Array | undefined {
+  const byGt = intersectionsByLabels(d, g, total);
+  if (byGt !== undefined) return byGt;
+  const byDt = intersectionsByLabels(g, d, total);
+  if (byDt === undefined) return undefined;
+  const out = new Float64Array(d.length * g.length);
+  for (let j = 0; j < g.length; j++) {
+    for (let i = 0; i < d.length; i++) out[i * g.length + j] = byDt[j * d.length + i];
+  }
+  return out;
+}
+
 /**
  * IoU of every detection with every ground truth, row-major [D, G]: `out[d * G + g]`.
  *
@@ -102,6 +169,17 @@ export function rleIou(
   }
   const nd = d.length;
   const ng = g.length;
+  const inter = nd * ng >= LABEL_IMAGE_MIN_PAIRS ? intersectionsByLabelImage(d, g, all[0].total) : undefined;
+  if (inter !== undefined) {
+    for (let j = 0; j < ng; j++) {
+      const crowd = iscrowd !== undefined && Boolean(iscrowd[j]);
+      for (let i = 0; i < nd; i++) {
+        const k = i * ng + j;
+        if (inter[k] > 0) inter[k] /= crowd ? d[i].area : d[i].area + g[j].area - inter[k];
+      }
+    }
+    return inter;
+  }
   // Pixel range [first, last) of each detection's foreground, for the cheap rejection: [D].
   const dFirst = new Float64Array(nd);
   const dLast = new Float64Array(nd);

@@ -59,6 +59,34 @@ describe('rleIou', () => {
     );
   });
 
+  it('takes the label-image path for many masks, whichever side is disjoint, and falls back on overlap', () => {
+    // Masks cut from a label image are disjoint; random blobs overlap. D * G >= 64 takes the label path.
+    const n = 400;
+    const disjoint = fc.uint8Array({ minLength: n, maxLength: n, min: 0, max: 12 }).map((label) =>
+      Array.from({ length: 12 }, (_, k) => label.map((v) => (v === k + 1 ? 1 : 0))),
+    );
+    const blob = fc.tuple(fc.integer({ min: 0, max: n - 1 }), fc.integer({ min: 1, max: 60 })).map(([p, len]) => {
+      const m = new Uint8Array(n);
+      m.fill(1, p, Math.min(n, p + len));
+      return m;
+    });
+    const overlapping = fc.array(blob, { minLength: 8, maxLength: 12 });
+    const side = fc.oneof(disjoint, overlapping);
+    fc.assert(
+      fc.property(side, side, fc.array(fc.boolean(), { minLength: 12, maxLength: 12 }), (dts, gts, crowd) => {
+        const iscrowd = crowd.slice(0, gts.length);
+        const iou = rleIou(dts.map(encodeCounts), gts.map(encodeCounts), iscrowd);
+        dts.forEach((d, i) =>
+          gts.forEach((g, j) => {
+            const expected = pixelIou(d, g, iscrowd[j]);
+            assert.ok(Math.abs(iou[i * gts.length + j] - expected) < 1e-12, `dt ${i} gt ${j}: ${iou[i * gts.length + j]} vs ${expected}`);
+          }),
+        );
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it('rejects masks of different sizes and a mis-sized iscrowd', () => {
     assert.throws(() => rleIou([Uint32Array.of(4)], [Uint32Array.of(5)]), /rleIou: gt\[0\] covers 5 pixels but dt\[0\] covers 4/);
     assert.throws(() => rleIou([Uint32Array.of(4)], [Uint32Array.of(4)], [0, 1]), /rleIou: iscrowd has length 2 but there are 1 ground truths/);
