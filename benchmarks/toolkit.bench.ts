@@ -5,11 +5,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { nms } from '../src/ensemble/nms.js';
+import { type Detections, SOLUTION_MIN_PIXELS, nms, removeOverlaps } from '../src/ensemble/index.js';
 import { evaluateMapIou } from '../src/metrics/index.js';
 import { kaggleRleDecode, kaggleRleEncode, kaggleRleToCounts } from '../src/rle/index.js';
 import { Random } from '../src/utils/random.js';
-import { HEIGHT, WIDTH, cellsMask, clusteredBoxes, mapIouImage } from './data.js';
+import { HEIGHT, WIDTH, cellsMask, clusteredBoxes, ellipseRle, mapIouImage, randomCell } from './data.js';
 import type { BenchCase } from './harness.js';
 
 const writeJson = (path: string, value: unknown) => writeFileSync(path, JSON.stringify(value));
@@ -86,4 +86,37 @@ export const boxNms: BenchCase = {
   },
 };
 
-export const toolkitCases: readonly BenchCase[] = [rleEncode, rleDecode, mapIou, boxNms];
+export const overlapRemoval: BenchCase = {
+  name: 'overlap-removal',
+  description: "overlap removal of 1,000 overlapping cell masks at 520 x 704 (the solution's 75/150/75 px minimums)",
+  prepare(dir) {
+    const rng = new Random(4);
+    const cells = Array.from({ length: 1000 }, () => randomCell(rng));
+    const texts = cells.map(([cx, cy, rx, ry]) => ellipseRle(cx, cy, rx, ry)).filter((t) => t.length > 0);
+    const n = texts.length;
+    const scores = Float32Array.from({ length: n }, () => rng.next());
+    const classes = Int32Array.from({ length: n }, () => rng.int(0, 3));
+    writeJson(join(dir, 'masks.json'), {
+      height: HEIGHT,
+      width: WIDTH,
+      masks: texts,
+      scores: Array.from(scores),
+      classes: Array.from(classes),
+      min_pixels: SOLUTION_MIN_PIXELS,
+    });
+    const dets: Detections = {
+      height: HEIGHT,
+      width: WIDTH,
+      boxes: new Float32Array(4 * n),
+      scores,
+      classes,
+      masks: texts.map((t) => kaggleRleToCounts(t, HEIGHT, WIDTH)),
+    };
+    return {
+      run: () => removeOverlaps(dets, { minPixels: SOLUTION_MIN_PIXELS }).kept,
+      check: (ours, ref) => differs('kept', { kept: (ours as Int32Array).length }, ref),
+    };
+  },
+};
+
+export const toolkitCases: readonly BenchCase[] = [rleEncode, rleDecode, mapIou, boxNms, overlapRemoval];

@@ -81,7 +81,7 @@ def image_score(iou):
     if iou.shape[0] == 0 or iou.shape[1] == 0:
         return 0.0
     scores = []
-    for t in np.arange(0.5, 1.0, 0.05):
+    for t in (50 + 5 * np.arange(10)) / 100:  # exact thresholds, no arange drift
         matches = iou > t
         tp = np.sum(matches.sum(axis=1) == 1)
         fp = np.sum(matches.sum(axis=0) == 0)

@@ -1,6 +1,8 @@
 /** Every `cellmask` subcommand, in the order `cellmask --help` lists them. */
 import type { Command } from './command.js';
+import { command as ensemble } from './ensemble.js';
 import { command as evaluate } from './evaluate.js';
 import { command as synth } from './synth.js';
+import { command as validate } from './validate.js';
 
-export const commands: readonly Command[] = [synth, evaluate];
+export const commands: readonly Command[] = [synth, evaluate, validate, ensemble];

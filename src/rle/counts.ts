@@ -70,7 +70,11 @@ export function countsToIntervals(counts: Uint32Array): Uint32Array {
  * ends with the last run, with no trailing empty run; an empty mask of P pixels gives `[P]`.
  */
 export function intervalsToCounts(intervals: ArrayLike<number>, total: number): Uint32Array {
-  const out = new Uint32Array(intervals.length + 1);
+  let joins = 0;
+  for (let k = 2; k < intervals.length; k += 2) if (intervals[k] === intervals[k - 1]) joins++;
+  // Exact length: a background and a foreground run per interval, less the joins, plus a tail.
+  const fits = intervals.length === 0 || intervals[intervals.length - 1] < total ? 1 : 0;
+  const out = new Uint32Array(intervals.length - 2 * joins + fits);
   let n = 0;
   let pos = 0;
   for (let k = 0; k < intervals.length; k += 2) {
@@ -85,7 +89,7 @@ export function intervalsToCounts(intervals: ArrayLike<number>, total: number): 
     pos = end;
   }
   if (pos < total || n === 0) out[n++] = total - pos;
-  return out.slice(0, n);
+  return out;
 }
 
 /** A growable flat list of `[start, end)` pairs. */

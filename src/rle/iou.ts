@@ -10,24 +10,37 @@
  *   do), paint that side's pixels with their index and read the other side's pixels once, which is
  *   O(pixels of all masks) rather than O(pairs). Painting detects overlap and falls back.
  */
-import { checkCounts, countsToIntervals, describeValue, rleTotal } from './counts.js';
+import { checkCounts, countsToIntervals, describeValue } from './counts.js';
 
 /** A mask prepared for repeated intersections. */
-interface PreparedMask {
-  /** Sorted disjoint flat [R, 2] `[start, end)` foreground intervals. */
-  readonly intervals: Uint32Array;
+class PreparedMask {
   /** Foreground pixel count. */
   readonly area: number;
   /** P, the pixels covered by the counts. */
   readonly total: number;
+  private cachedIntervals: Uint32Array | undefined;
+
+  constructor(readonly counts: Uint32Array) {
+    let area = 0;
+    let total = 0;
+    for (let i = 0; i < counts.length; i++) {
+      total += counts[i];
+      if (i & 1) area += counts[i];
+    }
+    this.area = area;
+    this.total = total;
+  }
+
+  /** Sorted disjoint flat [R, 2] `[start, end)` foreground intervals, made on first use. */
+  get intervals(): Uint32Array {
+    this.cachedIntervals ??= countsToIntervals(this.counts);
+    return this.cachedIntervals;
+  }
 }
 
 function prepare(counts: Uint32Array, fn: string, arg: string): PreparedMask {
   checkCounts(counts, fn, arg);
-  const intervals = countsToIntervals(counts);
-  let area = 0;
-  for (let k = 0; k < intervals.length; k += 2) area += intervals[k + 1] - intervals[k];
-  return { intervals, area, total: rleTotal(counts) };
+  return new PreparedMask(counts);
 }
 
 /** First even index k of `iv` whose interval ends after `pos` (iv.length when none). */
@@ -84,10 +97,14 @@ const LABEL_IMAGE_MAX_PIXELS = 1 << 24;
 /** The label image, reused across calls and all zero between them: grows to the largest P seen. */
 let labelImage = new Uint16Array(0);
 
-/** Zeroes the pixels of `masks` in `labels`. */
+/** Zeroes the foreground pixels of `masks` in `labels`. */
 function clearLabels(labels: Uint16Array, masks: readonly PreparedMask[]): void {
-  for (const { intervals } of masks) {
-    for (let k = 0; k < intervals.length; k += 2) labels.fill(0, intervals[k], intervals[k + 1]);
+  for (const { counts } of masks) {
+    let pos = 0;
+    for (let i = 0; i < counts.length; i++) {
+      if (i & 1) labels.fill(0, pos, pos + counts[i]);
+      pos += counts[i];
+    }
   }
 }
 
@@ -100,27 +117,38 @@ function intersectionsByLabels(read: readonly PreparedMask[], painted: readonly 
   if (labelImage.length < total) labelImage = new Uint16Array(total);
   const labels = labelImage;
   for (let q = 0; q < painted.length; q++) {
-    const iv = painted[q].intervals;
-    for (let k = 0; k < iv.length; k += 2) {
-      for (let p = iv[k]; p < iv[k + 1]; p++) {
-        if (labels[p] !== 0) {
-          clearLabels(labels, painted.slice(0, q + 1));
-          return undefined;
+    const counts = painted[q].counts;
+    let pos = 0;
+    for (let i = 0; i < counts.length; i++) {
+      const end = pos + counts[i];
+      if (i & 1) {
+        for (let p = pos; p < end; p++) {
+          if (labels[p] !== 0) {
+            clearLabels(labels, painted.slice(0, q + 1));
+            return undefined;
+          }
+          labels[p] = q + 1;
         }
-        labels[p] = q + 1;
       }
+      pos = end;
     }
   }
   const nq = painted.length;
   const inter = new Float64Array(read.length * nq);
   for (let r = 0; r < read.length; r++) {
-    const iv = read[r].intervals;
+    const counts = read[r].counts;
     const row = r * nq - 1;
-    for (let k = 0; k < iv.length; k += 2) {
-      for (let p = iv[k]; p < iv[k + 1]; p++) {
+    let pos = 0;
+    for (let i = 0; i < counts.length; i++) {
+      const end = pos + counts[i];
+      // Pixels of one painted mask come in runs: add each run's length at once.
+      for (let p = pos; i & 1 && p < end; ) {
         const label = labels[p];
-        if (label !== 0) inter[row + label]++;
+        const from = p;
+        while (++p < end && labels[p] === label);
+        if (label !== 0) inter[row + label] += p - from;
       }
+      pos = end;
     }
   }
   clearLabels(labels, painted);

@@ -37,14 +37,21 @@ function quote(token: string): string {
 }
 
 /**
- * Reads and validates Kaggle run text: flat [R, 2] `(start, length)` with 0-based starts.
- * One pass over the character codes, no splitting. Throws `RleParseError` naming `fn`.
+ * Scratch space for parsed runs, reused by every call (parsing is synchronous, so no two calls
+ * share it at once): a mask then costs one allocation, its result, instead of three.
  */
-function parseRuns(text: string, height: number, width: number, fn: string): Uint32Array {
+let scratch = new Uint32Array(1024);
+
+/**
+ * Reads and validates Kaggle run text into `scratch` as flat [R, 2] `(start, length)` with
+ * 0-based starts, and returns 2R. One pass over the character codes, no splitting.
+ * Throws `RleParseError` naming `fn`.
+ */
+function parseRuns(text: string, height: number, width: number, fn: string): number {
   if (typeof text !== 'string') throw new TypeError(`${fn}: text must be a string, got ${describeValue(text)}`);
   checkImageSize(height, width, fn);
   const total = height * width;
-  let runs = new Uint32Array(64);
+  let runs = scratch;
   let n = 0;
   let tokens = 0;
   let start = 0;
@@ -109,6 +116,7 @@ function parseRuns(text: string, height: number, width: number, fn: string): Uin
       const grown = new Uint32Array(runs.length * 2);
       grown.set(runs);
       runs = grown;
+      scratch = grown;
     }
     runs[n++] = start;
     runs[n++] = value;
@@ -120,7 +128,7 @@ function parseRuns(text: string, height: number, width: number, fn: string): Uin
       `${fn}: odd number of values (${tokens}); start ${quote(startToken())} at position ${startPos} has no length`,
       'odd-count', startPos, startToken());
   }
-  return runs.slice(0, n);
+  return n;
 }
 
 /**
@@ -132,7 +140,7 @@ function parseRuns(text: string, height: number, width: number, fn: string): Uin
  *   or a run past the end of the image.
  */
 export function kaggleRleRuns(text: string, height: number, width: number): Uint32Array {
-  return parseRuns(text, height, width, 'kaggleRleRuns');
+  return scratch.slice(0, parseRuns(text, height, width, 'kaggleRleRuns'));
 }
 
 /**
@@ -141,12 +149,12 @@ export function kaggleRleRuns(text: string, height: number, width: number): Uint
  * saves allocating a fresh image per mask in a loop (allocation then dominates the cost).
  */
 export function kaggleRleDecode(text: string, height: number, width: number, out?: Uint8Array): Uint8Array {
-  const runs = parseRuns(text, height, width, 'kaggleRleDecode');
+  const n = parseRuns(text, height, width, 'kaggleRleDecode');
   if (out !== undefined && (!(out instanceof Uint8Array) || out.length !== height * width)) {
     throw new RangeError(`kaggleRleDecode: out must be a Uint8Array of ${height} x ${width} = ${height * width} pixels, got ${describeValue(out)}`);
   }
   const mask = out === undefined ? new Uint8Array(height * width) : out.fill(0);
-  for (let k = 0; k < runs.length; k += 2) mask.fill(1, runs[k], runs[k] + runs[k + 1]);
+  for (let k = 0; k < n; k += 2) mask.fill(1, scratch[k], scratch[k] + scratch[k + 1]);
   return mask;
 }
 
@@ -175,9 +183,9 @@ export function kaggleRleEncode(mask: ArrayLike<number>, height: number, width: 
  * Equal to `encodeCounts(kaggleRleDecode(text, height, width))` without decoding.
  */
 export function kaggleRleToCounts(text: string, height: number, width: number): Uint32Array {
-  const runs = parseRuns(text, height, width, 'kaggleRleToCounts');
-  for (let k = 1; k < runs.length; k += 2) runs[k] += runs[k - 1];
-  return intervalsToCounts(runs, height * width);
+  const n = parseRuns(text, height, width, 'kaggleRleToCounts');
+  for (let k = 1; k < n; k += 2) scratch[k] += scratch[k - 1];
+  return intervalsToCounts(scratch.subarray(0, n), height * width);
 }
 
 /** Kaggle text of row-major counts (the counts' total is the image's H * W). */
