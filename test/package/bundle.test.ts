@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -14,8 +15,11 @@ import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-/** Bundles `entry` as a browser would get it and returns the paths of every module that went in. */
-async function bundledInputs(entry: string): Promise<string[]> {
+/**
+ * Bundles `entry` as a browser would get it: returns the paths of every module that went in and
+ * the external imports left out (Node built-ins).
+ */
+async function bundle(entry: string): Promise<{ inputs: string[]; externals: string[] }> {
   const result = await build({
     entryPoints: [entry],
     bundle: true,
@@ -24,23 +28,27 @@ async function bundledInputs(entry: string): Promise<string[]> {
     format: 'esm',
     platform: 'neutral',
     mainFields: ['module', 'main'],
-    external: ['node:*'],
+    // Node's built-ins stay out of the bundle (tfjs-core's Node platform file names some).
+    external: ['node:*', ...builtinModules],
     logLevel: 'silent',
     absWorkingDir: root,
     nodePaths: [join(root, 'node_modules')],
   });
-  return Object.keys(result.metafile.inputs);
+  const inputs = result.metafile.inputs;
+  const externals = Object.values(inputs).flatMap((input) => input.imports.filter((i) => i.external).map((i) => i.path));
+  return { inputs: Object.keys(inputs), externals };
 }
 
 const tfFree = ['rle', 'metrics', 'structures', 'ensemble'];
 
 describe('subpaths without TensorFlow.js', () => {
   for (const subpath of tfFree) {
-    it(`cellmask/${subpath} bundles without any @tensorflow module`, async () => {
-      const inputs = await bundledInputs(join(root, 'src', subpath, 'index.ts'));
+    it(`cellmask/${subpath} bundles without any @tensorflow module or Node built-in`, async () => {
+      const { inputs, externals } = await bundle(join(root, 'src', subpath, 'index.ts'));
       assert.ok(inputs.some((p) => p.includes(`src/${subpath}/`)), `the bundle holds src/${subpath}`);
       const tf = inputs.filter((p) => p.includes('@tensorflow'));
       assert.deepEqual(tf, [], `cellmask/${subpath} pulls in ${tf.join(', ')}`);
+      assert.deepEqual(externals, [], `cellmask/${subpath} should run in a browser but imports ${externals.join(', ')}`);
     });
   }
 
@@ -48,7 +56,8 @@ describe('subpaths without TensorFlow.js', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cellmask-bundle-'));
     const entry = join(dir, 'uses-tf.ts');
     writeFileSync(entry, `import { tensor1d } from '@tensorflow/tfjs-core';\nexport const t = () => tensor1d([1]);\n`);
-    const inputs = await bundledInputs(entry);
+    const { inputs, externals } = await bundle(entry);
     assert.ok(inputs.some((p) => p.includes('@tensorflow/tfjs-core')));
+    assert.ok(externals.includes('util'), 'tfjs-core names Node built-ins, which the check sees');
   });
 });
