@@ -10,6 +10,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from './atomic.js';
+import { describe } from '../utils/describe.js';
 
 /** One image entry; fields beyond these (LIVECell's `original_filename`, `url`) are kept. */
 export interface CocoImage {
@@ -59,12 +60,6 @@ export interface CocoDataset {
   readonly licenses?: unknown;
 }
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return `an array of length ${value.length}`;
-  if (typeof value === 'object') return 'an object';
-  return `${typeof value} ${JSON.stringify(value)}`;
-}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -1,4 +1,5 @@
 /** Input checks shared by the ensemble ops; every error names the op, the argument and what came. */
+import { describe } from '../utils/describe.js';
 
 /** Throws unless every score of `scores` is a finite number; the error names `fn` and the index. */
 export function checkScores(scores: unknown, n: number, fn: string, arg = 'scores'): asserts scores is Float32Array {
@@ -36,10 +37,3 @@ export function checkThreshold(threshold: unknown, fn: string, arg: string): ass
   }
 }
 
-/** A short description of a value for error messages. */
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${(value as unknown as ArrayLike<number>).length})`;
-  if (Array.isArray(value)) return `Array(${value.length})`;
-  return typeof value;
-}

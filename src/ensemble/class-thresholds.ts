@@ -6,7 +6,8 @@
  *
  * Shape shorthand: N: detections, C: classes.
  */
-import { describe } from './checks.js';
+
+import { describe } from '../utils/describe.js';
 import { type Detections, checkDetections, selectDetections } from './detections.js';
 
 /** The solution's score thresholds for class ids 0 (shsy5y), 1 (astro), 2 (cort). */

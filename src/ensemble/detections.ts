@@ -9,7 +9,8 @@
  * the form the submission's run-length text decodes to, with area and IoU computed on the runs.
  */
 import { rleTotal } from '../rle/index.js';
-import { checkBoxes, checkScores, describe } from './checks.js';
+import { checkBoxes, checkScores } from './checks.js';
+import { describe } from '../utils/describe.js';
 
 /** The detections of one image. All per-detection fields have length N (and boxes 4N). */
 export interface Detections {

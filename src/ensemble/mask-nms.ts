@@ -6,7 +6,8 @@
  * cover the same pixels in the same order.
  */
 import { rleArea, rleIntersectionArea, rleTotal } from '../rle/index.js';
-import { checkScores, checkThreshold, describe } from './checks.js';
+import { checkScores, checkThreshold } from './checks.js';
+import { describe } from '../utils/describe.js';
 import { argsortDescending } from './order.js';
 
 /**

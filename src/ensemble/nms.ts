@@ -5,7 +5,8 @@
  * Shape shorthand: N: boxes, K: kept boxes. Boxes are absolute `x1, y1, x2, y2` (any unit; IoU
  * does not depend on it), one flat row-major Float32Array [N, 4].
  */
-import { checkBoxes, checkScores, checkThreshold, describe } from './checks.js';
+import { checkBoxes, checkScores, checkThreshold } from './checks.js';
+import { describe } from '../utils/describe.js';
 import { greedyNms } from './greedy-nms.js';
 import { argsortDescending } from './order.js';
 

@@ -4,7 +4,8 @@
  *
  * Shape shorthand: M: models, N_m: detections of model m, N: pooled, K: kept.
  */
-import { checkThreshold, describe } from './checks.js';
+import { checkThreshold } from './checks.js';
+import { describe } from '../utils/describe.js';
 import { type Detections, checkDetections, selectDetections } from './detections.js';
 import { maskNms } from './mask-nms.js';
 import { batchedNms, nms } from './nms.js';

@@ -6,7 +6,8 @@
  * Shape shorthand: H, W: image height and width (520 x 704 in the competition).
  */
 import { RleParseError, intervalsToCounts, kaggleRleRuns, rleIntersectionArea } from '../rle/index.js';
-import { describe } from './checks.js';
+
+import { describe } from '../utils/describe.js';
 
 /** One submission row: image id and Kaggle run-length text ("" for an image without masks). */
 export interface SubmissionCheckRow {

@@ -12,7 +12,8 @@
  * divided by `[width, height, width, height]`, multiplied back.
  */
 import type { ImageSize } from '../structures/index.js';
-import { checkBoxes, checkScores, checkThreshold, describe } from './checks.js';
+import { checkBoxes, checkScores, checkThreshold } from './checks.js';
+import { describe } from '../utils/describe.js';
 
 /** One model's detections for one image. */
 export interface WbfModel {

@@ -11,7 +11,7 @@ import { type CocoImageEvaluation, type CocoImageObjects, cocoEvaluateImage } fr
 import { type CocoEvalParams, checkCocoEvalParams } from './cocoParams.js';
 import { type CocoSummary, cocoSummarize } from './cocoSummarize.js';
 import type { CocoDetection, CocoGroundTruth, CocoGroundTruthAnnotation, CocoImageInfo, CocoSegmentation } from './cocoTypes.js';
-import { describe } from './describe.js';
+import { describe } from '../utils/describe.js';
 
 /** The per-image evaluations of `cocoEvaluateImages`. */
 export interface CocoImageEvaluations {

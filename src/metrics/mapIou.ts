@@ -13,7 +13,7 @@
  * two or more predictions counts as neither TP nor FN (possible when predictions overlap).
  */
 import { rleIou } from '../rle/index.js';
-import { describe } from './describe.js';
+import { describe } from '../utils/describe.js';
 
 /**
  * The ten IoU thresholds 0.50, 0.55, ..., 0.95, each computed as (50 + 5k) / 100 so that every

@@ -3,7 +3,7 @@
  * Sartorius leaderboard computes it, with the same mean per cell type.
  */
 import { mapIouImage } from './mapIou.js';
-import { describe } from './describe.js';
+import { describe } from '../utils/describe.js';
 
 /** One image to score: its masks as uncompressed run-length counts (see `mapIouImage`). */
 export interface MapIouImageInput {

@@ -4,7 +4,8 @@
  *
  * Shape shorthand: D: detections, G: ground truths.
  */
-import { describeValue } from './counts.js';
+
+import { describe } from '../utils/describe.js';
 import { type CocoRle, checkCocoRle } from './coco.js';
 
 /** A COCO box `[x, y, width, height]`. */
@@ -48,7 +49,7 @@ export function cocoRleToBbox(rle: CocoRle): [x: number, y: number, w: number, h
 }
 
 function checkBoxes(boxes: readonly CocoBbox[], arg: string): void {
-  if (!Array.isArray(boxes)) throw new TypeError(`cocoBboxIou: ${arg} must be an array of [x, y, w, h] boxes, got ${describeValue(boxes)}`);
+  if (!Array.isArray(boxes)) throw new TypeError(`cocoBboxIou: ${arg} must be an array of [x, y, w, h] boxes, got ${describe(boxes)}`);
   boxes.forEach((b, k) => {
     if (!b || b.length !== 4 || !b.every(Number.isFinite)) {
       throw new TypeError(`cocoBboxIou: ${arg}[${k}] must be [x, y, w, h] finite numbers, got ${JSON.stringify(b)}`);

@@ -10,7 +10,8 @@
  * Example: counts [2, 3, 40] -> "23X1": 2 -> '2' (48 + 2), 3 -> '3'; 40 = 8 + 1 * 32 is the group
  * 8 with a continuation (48 + 8 + 32 = 88, 'X') then the group 1 ('1').
  */
-import { checkCounts, describeValue } from './counts.js';
+import { checkCounts } from './counts.js';
+import { describe } from '../utils/describe.js';
 import { RleParseError } from './errors.js';
 
 /** The compressed string of counts (pycocotools `rleToString`). */
@@ -41,7 +42,7 @@ export function cocoRleToString(counts: Uint32Array): string {
  *   2^32 - 1 ('run-too-large'); `position` is the offending character's offset.
  */
 export function cocoRleFromString(s: string): Uint32Array {
-  if (typeof s !== 'string') throw new TypeError(`cocoRleFromString: s must be a string, got ${describeValue(s)}`);
+  if (typeof s !== 'string') throw new TypeError(`cocoRleFromString: s must be a string, got ${describe(s)}`);
   const counts = new Uint32Array(s.length);
   let m = 0;
   let p = 0;

@@ -6,7 +6,8 @@
  *
  * Shape shorthand: H, W: image height and width, D: detections, G: ground truths.
  */
-import { checkCounts, describeValue, rleArea, rleTotal } from './counts.js';
+import { checkCounts, rleArea, rleTotal } from './counts.js';
+import { describe } from '../utils/describe.js';
 import { cocoRleFromString, cocoRleToString } from './coco-string.js';
 import { rleIou } from './iou.js';
 import { checkImageSize, kaggleRleDecode, kaggleRleEncode } from './kaggle.js';
@@ -29,7 +30,7 @@ export interface CocoRleJson {
 /** Checks an RLE's shape; the error names `fn` and `arg`. */
 export function checkCocoRle(rle: CocoRle, fn: string, arg: string): void {
   if (rle === null || typeof rle !== 'object' || !Array.isArray(rle.size) || rle.size.length !== 2) {
-    throw new TypeError(`${fn}: ${arg} must be a CocoRle {size: [height, width], counts}, got ${describeValue(rle)}`);
+    throw new TypeError(`${fn}: ${arg} must be a CocoRle {size: [height, width], counts}, got ${describe(rle)}`);
   }
   const [height, width] = rle.size;
   checkImageSize(height, width, `${fn} (${arg}.size)`);
@@ -44,7 +45,7 @@ export function checkCocoRle(rle: CocoRle, fn: string, arg: string): void {
 export function cocoRleEncode(mask: ArrayLike<number>, height: number, width: number): CocoRle {
   checkImageSize(height, width, 'cocoRleEncode');
   if (mask === null || typeof mask !== 'object' || mask.length !== height * width) {
-    throw new RangeError(`cocoRleEncode: mask must hold height x width = ${height} x ${width} pixels, got ${describeValue(mask)}`);
+    throw new RangeError(`cocoRleEncode: mask must hold height x width = ${height} x ${width} pixels, got ${describe(mask)}`);
   }
   const counts = new Uint32Array(height * width + 1);
   let m = 0;
@@ -101,7 +102,7 @@ export function cocoRleFromJson(json: CocoRleJson): CocoRle {
     });
     counts = Uint32Array.from(json.counts);
   } else {
-    throw new TypeError(`cocoRleFromJson: counts must be a string or a number array, got ${describeValue(json.counts)}`);
+    throw new TypeError(`cocoRleFromJson: counts must be a string or a number array, got ${describe(json.counts)}`);
   }
   const rle: CocoRle = { size: [json.size[0], json.size[1]], counts };
   checkCocoRle(rle, 'cocoRleFromJson', 'json');
@@ -123,7 +124,7 @@ export function cocoRleArea(rle: CocoRle): number {
 /** Union (or intersection) of RLEs of one image size (pycocotools `merge`); needs at least one. */
 export function cocoRleMerge(rles: readonly CocoRle[], intersect = false): CocoRle {
   if (!Array.isArray(rles) || rles.length === 0) {
-    throw new RangeError(`cocoRleMerge: rles must be a non-empty array of CocoRle, got ${describeValue(rles)}`);
+    throw new RangeError(`cocoRleMerge: rles must be a non-empty array of CocoRle, got ${describe(rles)}`);
   }
   rles.forEach((r, k) => checkSameSize(r, rles[0], 'cocoRleMerge', `rles[${k}]`, 'rles[0]'));
   return { size: [rles[0].size[0], rles[0].size[1]], counts: rleMerge(rles.map((r) => r.counts), intersect) };

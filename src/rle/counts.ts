@@ -8,21 +8,15 @@
  *
  * Shape shorthand: P: pixels in the flat sequence, R: foreground runs.
  */
+import { describe } from '../utils/describe.js';
 
 /** Checks that `counts` is a `Uint32Array`; the error names `fn` and `arg`. */
 export function checkCounts(counts: unknown, fn: string, arg: string): asserts counts is Uint32Array {
   if (!(counts instanceof Uint32Array)) {
-    throw new TypeError(`${fn}: ${arg} must be a Uint32Array of run lengths, got ${describeValue(counts)}`);
+    throw new TypeError(`${fn}: ${arg} must be a Uint32Array of run lengths, got ${describe(counts)}`);
   }
 }
 
-/** A short description of a value for error messages. */
-export function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${(value as unknown as ArrayLike<number>).length})`;
-  if (Array.isArray(value)) return `Array(${value.length})`;
-  return typeof value;
-}
 
 /** P, the number of pixels `counts` covers (the sum of its runs). */
 export function rleTotal(counts: Uint32Array): number {
@@ -176,7 +170,7 @@ export function maskToIntervals(mask: ArrayLike<number>): Uint32Array {
  */
 export function encodeCounts(mask: ArrayLike<number>): Uint32Array {
   if (mask === null || typeof mask !== 'object' || typeof mask.length !== 'number') {
-    throw new TypeError(`encodeCounts: mask must be an array-like of pixels, got ${describeValue(mask)}`);
+    throw new TypeError(`encodeCounts: mask must be an array-like of pixels, got ${describe(mask)}`);
   }
   return intervalsToCounts(maskToIntervals(mask), mask.length);
 }

@@ -10,7 +10,8 @@
  *   do), paint that side's pixels with their index and read the other side's pixels once, which is
  *   O(pixels of all masks) rather than O(pairs). Painting detects overlap and falls back.
  */
-import { checkCounts, countsToIntervals, describeValue } from './counts.js';
+import { checkCounts, countsToIntervals } from './counts.js';
+import { describe } from '../utils/describe.js';
 
 /** A mask prepared for repeated intersections. */
 class PreparedMask {
@@ -181,8 +182,8 @@ export function rleIou(
   gt: readonly Uint32Array[],
   iscrowd?: ArrayLike<number | boolean>,
 ): Float64Array {
-  if (!Array.isArray(dt)) throw new TypeError(`rleIou: dt must be an array of Uint32Array counts, got ${describeValue(dt)}`);
-  if (!Array.isArray(gt)) throw new TypeError(`rleIou: gt must be an array of Uint32Array counts, got ${describeValue(gt)}`);
+  if (!Array.isArray(dt)) throw new TypeError(`rleIou: dt must be an array of Uint32Array counts, got ${describe(dt)}`);
+  if (!Array.isArray(gt)) throw new TypeError(`rleIou: gt must be an array of Uint32Array counts, got ${describe(gt)}`);
   if (iscrowd !== undefined && iscrowd.length !== gt.length) {
     throw new RangeError(`rleIou: iscrowd has length ${iscrowd.length} but there are ${gt.length} ground truths`);
   }

@@ -7,7 +7,8 @@
  *
  * Shape shorthand: H, W: image height and width, R: runs.
  */
-import { countsToIntervals, describeValue, intervalsToCounts, maskToIntervals } from './counts.js';
+import { countsToIntervals, intervalsToCounts, maskToIntervals } from './counts.js';
+import { describe } from '../utils/describe.js';
 import { RleParseError } from './errors.js';
 
 /** Checks an image size; the error names `fn`. */
@@ -19,7 +20,7 @@ export function checkImageSize(height: number, width: number, fn: string): void 
 
 function checkMask(mask: ArrayLike<number>, height: number, width: number, fn: string): void {
   if (mask === null || typeof mask !== 'object' || typeof mask.length !== 'number') {
-    throw new TypeError(`${fn}: mask must be an array-like of H*W pixels, got ${describeValue(mask)}`);
+    throw new TypeError(`${fn}: mask must be an array-like of H*W pixels, got ${describe(mask)}`);
   }
   if (mask.length !== height * width) {
     throw new RangeError(`${fn}: mask has ${mask.length} pixels but height x width is ${height} x ${width} = ${height * width}`);
@@ -48,7 +49,7 @@ let scratch = new Uint32Array(1024);
  * Throws `RleParseError` naming `fn`.
  */
 function parseRuns(text: string, height: number, width: number, fn: string): number {
-  if (typeof text !== 'string') throw new TypeError(`${fn}: text must be a string, got ${describeValue(text)}`);
+  if (typeof text !== 'string') throw new TypeError(`${fn}: text must be a string, got ${describe(text)}`);
   checkImageSize(height, width, fn);
   const total = height * width;
   let runs = scratch;
@@ -151,7 +152,7 @@ export function kaggleRleRuns(text: string, height: number, width: number): Uint
 export function kaggleRleDecode(text: string, height: number, width: number, out?: Uint8Array): Uint8Array {
   const n = parseRuns(text, height, width, 'kaggleRleDecode');
   if (out !== undefined && (!(out instanceof Uint8Array) || out.length !== height * width)) {
-    throw new RangeError(`kaggleRleDecode: out must be a Uint8Array of ${height} x ${width} = ${height * width} pixels, got ${describeValue(out)}`);
+    throw new RangeError(`kaggleRleDecode: out must be a Uint8Array of ${height} x ${width} = ${height * width} pixels, got ${describe(out)}`);
   }
   const mask = out === undefined ? new Uint8Array(height * width) : out.fill(0);
   for (let k = 0; k < n; k += 2) mask.fill(1, scratch[k], scratch[k] + scratch[k + 1]);

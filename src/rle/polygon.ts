@@ -17,7 +17,8 @@
  *
  * Shape shorthand: K: vertices, H, W: image height and width.
  */
-import { describeValue } from './counts.js';
+
+import { describe } from '../utils/describe.js';
 import type { CocoRle } from './coco.js';
 import { checkImageSize } from './kaggle.js';
 import { rleMerge } from './merge.js';
@@ -26,7 +27,7 @@ const SCALE = 5;
 
 function checkPolygon(polygon: ArrayLike<number>, fn: string, arg: string): void {
   if (polygon === null || typeof polygon !== 'object' || typeof polygon.length !== 'number') {
-    throw new TypeError(`${fn}: ${arg} must be an array-like of x0, y0, x1, y1, ... coordinates, got ${describeValue(polygon)}`);
+    throw new TypeError(`${fn}: ${arg} must be an array-like of x0, y0, x1, y1, ... coordinates, got ${describe(polygon)}`);
   }
   if (polygon.length % 2 !== 0 || polygon.length < 6) {
     // pycocotools reads a 4-number "polygon" as an [x, y, w, h] box; refuse the ambiguity.
@@ -141,7 +142,7 @@ export function cocoPolygonToRle(polygon: ArrayLike<number>, height: number, wid
  */
 export function cocoPolygonsToRle(polygons: readonly ArrayLike<number>[], height: number, width: number): CocoRle {
   if (!Array.isArray(polygons) || polygons.length === 0) {
-    throw new RangeError(`cocoPolygonsToRle: polygons must be a non-empty array of polygons, got ${describeValue(polygons)}`);
+    throw new RangeError(`cocoPolygonsToRle: polygons must be a non-empty array of polygons, got ${describe(polygons)}`);
   }
   const counts = polygons.map((p, k) => {
     checkPolygon(p, 'cocoPolygonsToRle', `polygons[${k}]`);
@@ -153,7 +154,7 @@ export function cocoPolygonsToRle(polygons: readonly ArrayLike<number>[], height
 /** The RLE of a COCO box `[x, y, w, h]` (pycocotools `frPyObjects` on boxes: its 4-corner polygon). */
 export function cocoBboxToRle(bbox: ArrayLike<number>, height: number, width: number): CocoRle {
   if (bbox === null || typeof bbox !== 'object' || bbox.length !== 4) {
-    throw new TypeError(`cocoBboxToRle: bbox must be [x, y, w, h], got ${describeValue(bbox)}`);
+    throw new TypeError(`cocoBboxToRle: bbox must be [x, y, w, h], got ${describe(bbox)}`);
   }
   const [x, y, w, h] = [bbox[0], bbox[1], bbox[2], bbox[3]];
   return cocoPolygonToRle([x, y, x, y + h, x + w, y + h, x + w, y], height, width);

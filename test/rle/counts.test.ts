@@ -60,7 +60,7 @@ describe('encodeCounts / decodeCounts', () => {
 
   it('rejects counts that do not cover the length, and non-Uint32Array counts', () => {
     assert.throws(() => decodeCounts(Uint32Array.of(2, 3), 6), /decodeCounts: counts cover 5 pixels but length is 6/);
-    assert.throws(() => rleArea([1, 2] as unknown as Uint32Array), /rleArea: counts must be a Uint32Array of run lengths, got Array\(2\)/);
+    assert.throws(() => rleArea([1, 2] as unknown as Uint32Array), /rleArea: counts must be a Uint32Array of run lengths, got an array of length 2/);
     assert.throws(() => encodeCounts(null as unknown as number[]), /encodeCounts: mask must be an array-like/);
   });
 

@@ -1,4 +1,7 @@
-/** How an unexpected argument is named in error messages: its type and, for arrays, its length. */
+/**
+ * How an unexpected argument is named in error messages, one helper for every module: its type
+ * and, for arrays and typed arrays, its length; short values are shown.
+ */
 export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (ArrayBuffer.isView(value)) {
