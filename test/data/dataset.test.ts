@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { listImages, loadSartoriusSample } from '../../src/data/dataset.js';
 import { TRAIN_CSV_COLUMNS, loadTrainCsv } from '../../src/data/sartorius.js';
+import { realData } from '../realdata.js';
 
 let dir: string;
 before(async () => {
@@ -29,7 +30,7 @@ describe('loadSartoriusSample', () => {
   it('pairs a train.csv image with train/<id>.png, its masks and class ids', async () => {
     const dataDir = join(dir, 'data');
     await mkdir(join(dataDir, 'train'), { recursive: true });
-    await copyFile('/work/shared/realdata/dethub/0030fd0e6378.png', join(dataDir, 'train', '0030fd0e6378.png'));
+    await copyFile(realData('dethub', '0030fd0e6378.png'), join(dataDir, 'train', '0030fd0e6378.png'));
     const meta = '704,520,shsy5y,11h30m,2019-06-16,shsy5y[diff]_D10_4,0 days 11:30:00';
     const csv = join(dir, 'train.csv');
     // "705 3 1409 3": x = 0..2 on rows 1 and 2; "1 1": pixel (0, 0).

@@ -8,8 +8,9 @@ import { decode as tiffDecode } from 'tiff';
 import { decodePng, decodeTiff, readPng, readTiff, writePng, writeTiff } from '../../src/data/image.js';
 import { decodePackBits } from '../../src/data/packbits.js';
 import { BitMasks } from '../../src/structures/index.js';
+import { REALDATA } from '../realdata.js';
 
-const REAL = '/work/shared/realdata';
+const REAL = REALDATA;
 const PNG = `${REAL}/dethub/0030fd0e6378.png`;
 const LIVECELL = `${REAL}/dethub/A172_Phase_A7_1_00d00h00m_1.tif`;
 
@@ -21,7 +22,7 @@ interface TiffStats {
   distinct: number;
   firstPixels: number[];
 }
-// Made by scripts/fixtures-data.py with its own LZW and PackBits decoders.
+// Made by scripts/fixtures/data.py with its own LZW and PackBits decoders.
 const TIFF_STATS = JSON.parse(
   await readFile(new URL('../fixtures/data/tiff_stats.json', import.meta.url), 'utf8'),
 ) as Record<string, TiffStats>;

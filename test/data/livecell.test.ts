@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseCocoDataset, readCocoJson, writeCocoJson, type CocoDataset } from '../../src/data/coco.js';
 import { decodeAnnotationMasks, readLivecellImage, readLivecellJson, type LivecellImage } from '../../src/data/livecell.js';
+import { realData } from '../realdata.js';
 
 const TIFF = 'A172_Phase_A7_1_00d00h00m_1.tif';
 
@@ -12,7 +13,7 @@ let dir: string;
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'cellmask-livecell-'));
   await mkdir(join(dir, 'images'));
-  await copyFile(`/work/shared/realdata/dethub/${TIFF}`, join(dir, 'images', TIFF));
+  await copyFile(realData('dethub', TIFF), join(dir, 'images', TIFF));
 });
 after(async () => {
   await rm(dir, { recursive: true, force: true });

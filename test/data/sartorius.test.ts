@@ -17,9 +17,10 @@ import {
   type TrainImage,
 } from '../../src/data/sartorius.js';
 import { BitMasks } from '../../src/structures/index.js';
+import { realData } from '../realdata.js';
 
 const FIXTURE = new URL('../fixtures/data/stardist_train.csv', import.meta.url).pathname;
-const STARDIST_MASK = '/work/shared/realdata/stardist/tests_data/mask2d.tif';
+const STARDIST_MASK = realData('stardist', 'tests_data', 'mask2d.tif');
 const HEADER = TRAIN_CSV_COLUMNS.join(',');
 
 let dir: string;
