@@ -29,18 +29,24 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-type Options = NonNullable<ParseArgsConfig['options']>;
+/** The option specs a command declares, as `parseArgs` takes them. */
+export type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** What `parseArgs` returns for options `O` in strict mode. */
+export type ParsedArgs<O extends Options> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: O & { help: { type: 'boolean'; short: 'h' } }; allowPositionals: boolean; strict: true }>
+>;
 
 /**
  * `parseArgs` in strict mode with `--help`/`-h` added, turning its errors into `UsageError`.
  * Returns `undefined` when help was asked for (the caller prints its help and exits 0).
  */
-export function parseCommandArgs<O extends Options>(argv: string[], options: O, allowPositionals = false) {
-  let parsed;
+export function parseCommandArgs<O extends Options>(argv: string[], options: O, allowPositionals = false): ParsedArgs<O> | undefined {
+  let parsed: ParsedArgs<O>;
   try {
     parsed = parseArgs({
       args: argv,
-      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      options: { ...options, help: { type: 'boolean' as const, short: 'h' as const } },
       allowPositionals,
       strict: true,
     });
