@@ -12,7 +12,7 @@
  * and the image score is the mean of precision(t) over the ten thresholds. A truth matched by
  * two or more predictions counts as neither TP nor FN (possible when predictions overlap).
  */
-import { rleIou } from '../rle/index.js';
+import { rleIouPairs } from '../rle/index.js';
 import { describe } from '../utils/describe.js';
 
 /**
@@ -82,6 +82,17 @@ export function mapIouFromIou(iou: Float64Array, numTruth: number, numPred: numb
       }
     }
   }
+  return scorePairs(pairTruth, pairPred, pairIou, numTruth, numPred);
+}
+
+/** MAP-IoU from the [K] (truth, prediction, IoU) pairs that can match; the other pairs do not count. */
+function scorePairs(
+  pairTruth: ArrayLike<number>,
+  pairPred: ArrayLike<number>,
+  pairIou: ArrayLike<number>,
+  numTruth: number,
+  numPred: number,
+): MapIouResult {
   const truthMatches = new Int32Array(numTruth);
   const predMatches = new Int32Array(numPred);
   const perThreshold = MAP_IOU_THRESHOLDS.map((t): ThresholdCounts => {
@@ -122,7 +133,8 @@ export function mapIouFromIou(iou: Float64Array, numTruth: number, numPred: numb
 export function mapIouImage(truth: readonly Uint32Array[], pred: readonly Uint32Array[]): MapIouResult {
   checkMasks('truth', truth);
   checkMasks('pred', pred);
-  return mapIouFromIou(rleIou(truth, pred), truth.length, pred.length);
+  const pairs = rleIouPairs(truth, pred);
+  return scorePairs(pairs.dt, pairs.gt, pairs.iou, truth.length, pred.length);
 }
 
 function checkCount(name: string, n: number): void {

@@ -58,17 +58,41 @@ export function countsToIntervals(counts: Uint32Array): Uint32Array {
   return out.slice(0, n);
 }
 
+/** Elements in one slab of `allocateCounts`: 256 KiB. */
+const SLAB_SIZE = 1 << 16;
+let slab = new Uint32Array(SLAB_SIZE);
+let slabUsed = 0;
+
+/**
+ * A zeroed `Uint32Array` of `n` elements for a new counts array. Small ones are views into a
+ * shared 256 KiB slab: V8 allocates a separate backing store (malloc plus external-memory
+ * accounting, ~1-2 us) for every typed array over 64 bytes, which dominated parsing a
+ * submission's tens of thousands of masks. A slab lives while any of its views does.
+ */
+function allocateCounts(n: number): Uint32Array {
+  if (n > SLAB_SIZE >> 4) return new Uint32Array(n);
+  if (slabUsed + n > SLAB_SIZE) {
+    slab = new Uint32Array(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  const view = slab.subarray(slabUsed, slabUsed + n);
+  slabUsed += n;
+  return view;
+}
+
 /**
  * Counts of `total` pixels from flat [R, 2] `[start, end)` foreground intervals that are sorted,
  * non-empty and disjoint (touching intervals are joined). Like pycocotools' encoder the result
  * ends with the last run, with no trailing empty run; an empty mask of P pixels gives `[P]`.
+ * The result may share its `ArrayBuffer` with other counts (see `allocateCounts`): `slice()` it
+ * before transferring its buffer to a worker.
  */
 export function intervalsToCounts(intervals: ArrayLike<number>, total: number): Uint32Array {
   let joins = 0;
   for (let k = 2; k < intervals.length; k += 2) if (intervals[k] === intervals[k - 1]) joins++;
   // Exact length: a background and a foreground run per interval, less the joins, plus a tail.
   const fits = intervals.length === 0 || intervals[intervals.length - 1] < total ? 1 : 0;
-  const out = new Uint32Array(intervals.length - 2 * joins + fits);
+  const out = allocateCounts(intervals.length - 2 * joins + fits);
   let n = 0;
   let pos = 0;
   for (let k = 0; k < intervals.length; k += 2) {

@@ -15,7 +15,7 @@ export {
   rleTotal,
 } from './counts.js';
 export { type RleParseReason, RleParseError } from './errors.js';
-export { rleIntersectionArea, rleIou } from './iou.js';
+export { type RleIouPairs, rleIntersectionArea, rleIou, rleIouPairs } from './iou.js';
 export {
   countsToKaggleRle,
   kaggleRleDecode,

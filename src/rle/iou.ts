@@ -98,6 +98,19 @@ const LABEL_IMAGE_MAX_PIXELS = 1 << 24;
 /** The label image, reused across calls and all zero between them: grows to the largest P seen. */
 let labelImage = new Uint16Array(0);
 
+/** A growable list of `(dt, gt, intersection)` triples. */
+class PairList {
+  dt: number[] = [];
+  gt: number[] = [];
+  inter: number[] = [];
+
+  push(d: number, g: number, inter: number): void {
+    this.dt.push(d);
+    this.gt.push(g);
+    this.inter.push(inter);
+  }
+}
+
 /** Zeroes the foreground pixels of `masks` in `labels`. */
 function clearLabels(labels: Uint16Array, masks: readonly PreparedMask[]): void {
   for (const { counts } of masks) {
@@ -109,24 +122,18 @@ function clearLabels(labels: Uint16Array, masks: readonly PreparedMask[]): void 
   }
 }
 
-/**
- * Intersection areas of every `read` mask with every `painted` mask, row-major [R, Q], by a label
- * image, or `undefined` when two `painted` masks overlap (the label image cannot hold both).
- */
-function intersectionsByLabels(read: readonly PreparedMask[], painted: readonly PreparedMask[], total: number): Float64Array | undefined {
-  if (painted.length >= 0xffff || total > LABEL_IMAGE_MAX_PIXELS) return undefined;
-  if (labelImage.length < total) labelImage = new Uint16Array(total);
-  const labels = labelImage;
-  for (let q = 0; q < painted.length; q++) {
-    const counts = painted[q].counts;
+/** Paints each mask's pixels with its index + 1; false (and `labels` cleared) when two overlap. */
+function paint(labels: Uint16Array, masks: readonly PreparedMask[]): boolean {
+  for (let q = 0; q < masks.length; q++) {
+    const counts = masks[q].counts;
     let pos = 0;
     for (let i = 0; i < counts.length; i++) {
       const end = pos + counts[i];
       if (i & 1) {
         for (let p = pos; p < end; p++) {
           if (labels[p] !== 0) {
-            clearLabels(labels, painted.slice(0, q + 1));
-            return undefined;
+            clearLabels(labels, masks.slice(0, q + 1));
+            return false;
           }
           labels[p] = q + 1;
         }
@@ -134,11 +141,24 @@ function intersectionsByLabels(read: readonly PreparedMask[], painted: readonly 
       pos = end;
     }
   }
-  const nq = painted.length;
-  const inter = new Float64Array(read.length * nq);
+  return true;
+}
+
+/**
+ * Pairs of a `read` mask and a `painted` mask with common pixels, by a label image, or
+ * `undefined` when two `painted` masks overlap (the label image cannot hold both). Pairs are
+ * added as `(read index, painted index)`, or swapped when `swap` is set.
+ */
+function pairsByLabels(read: readonly PreparedMask[], painted: readonly PreparedMask[], total: number, swap: boolean, out: PairList): boolean {
+  if (painted.length >= 0xffff || total > LABEL_IMAGE_MAX_PIXELS) return false;
+  if (labelImage.length < total) labelImage = new Uint16Array(total);
+  const labels = labelImage;
+  if (!paint(labels, painted)) return false;
+  // Intersection with each painted mask of the mask being read, and the labels it touched.
+  const inter = new Float64Array(painted.length + 1);
+  const touched: number[] = [];
   for (let r = 0; r < read.length; r++) {
     const counts = read[r].counts;
-    const row = r * nq - 1;
     let pos = 0;
     for (let i = 0; i < counts.length; i++) {
       const end = pos + counts[i];
@@ -147,24 +167,115 @@ function intersectionsByLabels(read: readonly PreparedMask[], painted: readonly 
         const label = labels[p];
         const from = p;
         while (++p < end && labels[p] === label);
-        if (label !== 0) inter[row + label] += p - from;
+        if (label !== 0) {
+          if (inter[label] === 0) touched.push(label);
+          inter[label] += p - from;
+        }
       }
       pos = end;
     }
+    touched.sort((a, b) => a - b);
+    for (const label of touched) {
+      if (swap) out.push(label - 1, r, inter[label]);
+      else out.push(r, label - 1, inter[label]);
+      inter[label] = 0;
+    }
+    touched.length = 0;
   }
   clearLabels(labels, painted);
-  return inter;
+  return true;
 }
 
-/** [D, G] intersection areas by a label image of either side, or `undefined` when both sides overlap. */
-function intersectionsByLabelImage(d: readonly PreparedMask[], g: readonly PreparedMask[], total: number): Float64Array | undefined {
-  const byGt = intersectionsByLabels(d, g, total);
-  if (byGt !== undefined) return byGt;
-  const byDt = intersectionsByLabels(g, d, total);
-  if (byDt === undefined) return undefined;
-  const out = new Float64Array(d.length * g.length);
-  for (let j = 0; j < g.length; j++) {
-    for (let i = 0; i < d.length; i++) out[i * g.length + j] = byDt[j * d.length + i];
+/** Pairs with common pixels by sweeping the runs of every pair whose pixel ranges meet. */
+function pairsBySweep(d: readonly PreparedMask[], g: readonly PreparedMask[], out: PairList): void {
+  const range = (m: PreparedMask): [number, number] => {
+    const iv = m.intervals;
+    return iv.length > 0 ? [iv[0], iv[iv.length - 1]] : [Infinity, -Infinity];
+  };
+  const gRange = g.map(range);
+  for (let i = 0; i < d.length; i++) {
+    const [dFirst, dLast] = range(d[i]);
+    for (let j = 0; j < g.length; j++) {
+      if (dFirst >= gRange[j][1] || gRange[j][0] >= dLast) continue;
+      const inter = intersectIntervals(d[i].intervals, g[j].intervals);
+      if (inter > 0) out.push(i, j, inter);
+    }
+  }
+}
+
+/** Checks the arguments of `rleIou`/`rleIouPairs` and prepares the masks. */
+function prepareAll(
+  dt: readonly Uint32Array[],
+  gt: readonly Uint32Array[],
+  iscrowd: ArrayLike<number | boolean> | undefined,
+  fn: string,
+): { d: PreparedMask[]; g: PreparedMask[]; total: number } {
+  if (!Array.isArray(dt)) throw new TypeError(`${fn}: dt must be an array of Uint32Array counts, got ${describe(dt)}`);
+  if (!Array.isArray(gt)) throw new TypeError(`${fn}: gt must be an array of Uint32Array counts, got ${describe(gt)}`);
+  if (iscrowd !== undefined && iscrowd.length !== gt.length) {
+    throw new RangeError(`${fn}: iscrowd has length ${iscrowd.length} but there are ${gt.length} ground truths`);
+  }
+  const d = dt.map((c, k) => prepare(c, fn, `dt[${k}]`));
+  const g = gt.map((c, k) => prepare(c, fn, `gt[${k}]`));
+  const all = [...d, ...g];
+  for (let k = 1; k < all.length; k++) {
+    if (all[k].total !== all[0].total) {
+      const name = (m: number) => (m < d.length ? `dt[${m}]` : `gt[${m - d.length}]`);
+      throw new RangeError(`${fn}: ${name(k)} covers ${all[k].total} pixels but ${name(0)} covers ${all[0].total}`);
+    }
+  }
+  return { d, g, total: all.length > 0 ? all[0].total : 0 };
+}
+
+/** The pairs of a detection and a ground truth that share pixels, with their IoU: K pairs. */
+export interface RleIouPairs {
+  /** [K] detection index of each pair. */
+  readonly dt: Int32Array;
+  /** [K] ground-truth index of each pair. */
+  readonly gt: Int32Array;
+  /** [K] IoU of each pair, > 0. */
+  readonly iou: Float64Array;
+}
+
+/**
+ * The non-zero entries of `rleIou(dt, gt, iscrowd)`, sorted by detection then ground truth:
+ * what a metric needs when most pairs do not touch (cells of one image), in O(pixels + K)
+ * memory instead of O(D * G). Same semantics and checks as `rleIou`.
+ */
+export function rleIouPairs(
+  dt: readonly Uint32Array[],
+  gt: readonly Uint32Array[],
+  iscrowd?: ArrayLike<number | boolean>,
+): RleIouPairs {
+  return iouPairs(dt, gt, iscrowd, 'rleIouPairs');
+}
+
+/** `rleIouPairs`, with errors naming `fn`. */
+function iouPairs(
+  dt: readonly Uint32Array[],
+  gt: readonly Uint32Array[],
+  iscrowd: ArrayLike<number | boolean> | undefined,
+  fn: string,
+): RleIouPairs {
+  const { d, g, total } = prepareAll(dt, gt, iscrowd, fn);
+  const pairs = new PairList();
+  const labelled =
+    d.length * g.length >= LABEL_IMAGE_MIN_PAIRS &&
+    (pairsByLabels(d, g, total, false, pairs) || pairsByLabels(g, d, total, true, pairs));
+  if (!labelled) pairsBySweep(d, g, pairs);
+  const k = pairs.dt.length;
+  const order = Array.from({ length: k }, (_, i) => i);
+  // Painting the detections lists pairs by ground truth; put them in (dt, gt) order.
+  order.sort((a, b) => pairs.dt[a] - pairs.dt[b] || pairs.gt[a] - pairs.gt[b]);
+  const out = { dt: new Int32Array(k), gt: new Int32Array(k), iou: new Float64Array(k) };
+  for (let n = 0; n < k; n++) {
+    const i = pairs.dt[order[n]];
+    const j = pairs.gt[order[n]];
+    const inter = pairs.inter[order[n]];
+    const crowd = iscrowd !== undefined && Boolean(iscrowd[j]);
+    out.dt[n] = i;
+    out.gt[n] = j;
+    out.iou[n] = inter / (crowd ? d[i].area : d[i].area + g[j].area - inter);
   }
   return out;
 }
@@ -182,54 +293,8 @@ export function rleIou(
   gt: readonly Uint32Array[],
   iscrowd?: ArrayLike<number | boolean>,
 ): Float64Array {
-  if (!Array.isArray(dt)) throw new TypeError(`rleIou: dt must be an array of Uint32Array counts, got ${describe(dt)}`);
-  if (!Array.isArray(gt)) throw new TypeError(`rleIou: gt must be an array of Uint32Array counts, got ${describe(gt)}`);
-  if (iscrowd !== undefined && iscrowd.length !== gt.length) {
-    throw new RangeError(`rleIou: iscrowd has length ${iscrowd.length} but there are ${gt.length} ground truths`);
-  }
-  const d = dt.map((c, k) => prepare(c, 'rleIou', `dt[${k}]`));
-  const g = gt.map((c, k) => prepare(c, 'rleIou', `gt[${k}]`));
-  const all = [...d, ...g];
-  for (let k = 1; k < all.length; k++) {
-    if (all[k].total !== all[0].total) {
-      const name = (m: number) => (m < d.length ? `dt[${m}]` : `gt[${m - d.length}]`);
-      throw new RangeError(`rleIou: ${name(k)} covers ${all[k].total} pixels but ${name(0)} covers ${all[0].total}`);
-    }
-  }
-  const nd = d.length;
-  const ng = g.length;
-  const inter = nd * ng >= LABEL_IMAGE_MIN_PAIRS ? intersectionsByLabelImage(d, g, all[0].total) : undefined;
-  if (inter !== undefined) {
-    for (let j = 0; j < ng; j++) {
-      const crowd = iscrowd !== undefined && Boolean(iscrowd[j]);
-      for (let i = 0; i < nd; i++) {
-        const k = i * ng + j;
-        if (inter[k] > 0) inter[k] /= crowd ? d[i].area : d[i].area + g[j].area - inter[k];
-      }
-    }
-    return inter;
-  }
-  // Pixel range [first, last) of each detection's foreground, for the cheap rejection: [D].
-  const dFirst = new Float64Array(nd);
-  const dLast = new Float64Array(nd);
-  d.forEach(({ intervals }, i) => {
-    dFirst[i] = intervals.length > 0 ? intervals[0] : Infinity;
-    dLast[i] = intervals.length > 0 ? intervals[intervals.length - 1] : -Infinity;
-  });
-  const out = new Float64Array(nd * ng);
-  for (let j = 0; j < ng; j++) {
-    const gj = g[j];
-    if (gj.intervals.length === 0) continue;
-    const gFirst = gj.intervals[0];
-    const gLast = gj.intervals[gj.intervals.length - 1];
-    const crowd = iscrowd !== undefined && Boolean(iscrowd[j]);
-    for (let i = 0; i < nd; i++) {
-      if (dFirst[i] >= gLast || gFirst >= dLast[i]) continue;
-      const di = d[i];
-      const inter = intersectIntervals(di.intervals, gj.intervals);
-      if (inter === 0) continue;
-      out[i * ng + j] = inter / (crowd ? di.area : di.area + gj.area - inter);
-    }
-  }
+  const pairs = iouPairs(dt, gt, iscrowd, 'rleIou');
+  const out = new Float64Array(dt.length * gt.length);
+  for (let k = 0; k < pairs.iou.length; k++) out[pairs.dt[k] * gt.length + pairs.gt[k]] = pairs.iou[k];
   return out;
 }

@@ -181,7 +181,8 @@ export function kaggleRleEncode(mask: ArrayLike<number>, height: number, width: 
 
 /**
  * Row-major counts (see `counts.ts`) of Kaggle text for an H x W image, ready for `rleIou`.
- * Equal to `encodeCounts(kaggleRleDecode(text, height, width))` without decoding.
+ * Equal to `encodeCounts(kaggleRleDecode(text, height, width))` without decoding. Like
+ * `intervalsToCounts`, the result may be a view into a shared buffer.
  */
 export function kaggleRleToCounts(text: string, height: number, width: number): Uint32Array {
   const n = parseRuns(text, height, width, 'kaggleRleToCounts');

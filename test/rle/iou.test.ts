@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 
 import fc from 'fast-check';
 
-import { encodeCounts, rleIntersectionArea, rleIou } from '../../src/rle/index.js';
+import { encodeCounts, rleIntersectionArea, rleIou, rleIouPairs } from '../../src/rle/index.js';
 
 /** Slow, obviously-correct oracle: pycocotools' IoU on decoded flat masks. */
 function pixelIou(d: Uint8Array, g: Uint8Array, crowd: boolean): number {
@@ -76,6 +76,12 @@ describe('rleIou', () => {
       fc.property(side, side, fc.array(fc.boolean(), { minLength: 12, maxLength: 12 }), (dts, gts, crowd) => {
         const iscrowd = crowd.slice(0, gts.length);
         const iou = rleIou(dts.map(encodeCounts), gts.map(encodeCounts), iscrowd);
+        // The sparse form lists exactly the non-zero entries, in (dt, gt) order.
+        const pairs = rleIouPairs(dts.map(encodeCounts), gts.map(encodeCounts), iscrowd);
+        const nonzero = [...iou.keys()].filter((k) => iou[k] > 0);
+        assert.deepEqual([...pairs.dt], nonzero.map((k) => Math.floor(k / gts.length)));
+        assert.deepEqual([...pairs.gt], nonzero.map((k) => k % gts.length));
+        assert.deepEqual([...pairs.iou], nonzero.map((k) => iou[k]));
         dts.forEach((d, i) =>
           gts.forEach((g, j) => {
             const expected = pixelIou(d, g, iscrowd[j]);
