@@ -12,7 +12,9 @@ import {
   poolDetections,
   removeOverlaps,
 } from '../../src/ensemble/index.js';
-import { countsToKaggleRle, kaggleRleToCounts, rleArea } from '../../src/rle/index.js';
+import fc from 'fast-check';
+
+import { countsToKaggleRle, encodeCounts, kaggleRleToCounts, rleArea } from '../../src/rle/index.js';
 import { fixture } from './fixture.js';
 
 /** A W x H image with one rectangle mask per box (box x1,y1,x2,y2 in whole pixels). */
@@ -108,6 +110,41 @@ describe('poolDetections, ensembleNms, ensembleWbf, maskNms', () => {
     const pooled = poolDetections([a, b]);
     assert.deepEqual(Array.from(maskNms(pooled.masks!, pooled.scores, 0.5)), [0, 3]);
     assert.deepEqual(Array.from(maskNms(pooled.masks!, pooled.scores, 0.95)), [0, 2, 3, 1]);
+  });
+
+  it('maskNms equals a naive greedy NMS on decoded masks (many overlapping masks, ties, negative thresholds)', () => {
+    const n = 300;
+    const blob = fc.tuple(fc.integer({ min: 0, max: n - 1 }), fc.integer({ min: 0, max: 40 })).map(([p, len]) => {
+      const m = new Uint8Array(n);
+      m.fill(1, p, Math.min(n, p + len));
+      return m;
+    });
+    const problem = fc.array(fc.tuple(blob, fc.integer({ min: 0, max: 5 })), { minLength: 1, maxLength: 30 });
+    fc.assert(
+      fc.property(problem, fc.constantFrom(-0.1, 0, 0.3, 0.5, 0.9), (items, threshold) => {
+        const masks = items.map(([m]) => m);
+        const scores = Float32Array.from(items, ([, s]) => s / 5);
+        const iou = (a: Uint8Array, b: Uint8Array) => {
+          let inter = 0;
+          let union = 0;
+          for (let p = 0; p < n; p++) {
+            inter += a[p] & b[p];
+            union += a[p] | b[p];
+          }
+          return union > 0 ? inter / union : 0;
+        };
+        const order = [...scores.keys()].sort((i, j) => scores[j] - scores[i] || i - j);
+        const suppressed = new Set<number>();
+        const expected: number[] = [];
+        order.forEach((i, p) => {
+          if (suppressed.has(i)) return;
+          expected.push(i);
+          for (const j of order.slice(p + 1)) if (iou(masks[i], masks[j]) > threshold) suppressed.add(j);
+        });
+        assert.deepEqual(Array.from(maskNms(masks.map(encodeCounts), scores, threshold)), expected);
+      }),
+      { numRuns: 150 },
+    );
   });
 
   it('ensembleWbf fuses boxes and carries the top member mask', () => {
