@@ -11,7 +11,7 @@ describe('test backends', () => {
       await useBackend(backend);
       assert.equal(tf.getBackend(), backend);
       const y = await withoutLeaks(() =>
-        tf.tidy(() => tf.conv2d(tf.ones([1, 3, 3, 1]), tf.ones([3, 3, 1, 1]), 1, 'same').dataSync()),
+        tf.tidy(() => tf.conv2d(tf.ones([1, 3, 3, 1]) as tf.Tensor4D, tf.ones([3, 3, 1, 1]) as tf.Tensor4D, 1, 'same').dataSync()),
       );
       assert.deepEqual(Array.from(y), [4, 6, 4, 6, 9, 6, 4, 6, 4]);
     });
