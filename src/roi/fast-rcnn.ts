@@ -1,0 +1,231 @@
+/**
+ * Detection post-processing of the box predictor for one image: Detectron2's
+ * `fast_rcnn_inference_single_image` (modeling/roi_heads/fast_rcnn.py), or torchvision's
+ * `RoIHeads.postprocess_detections` with `style: 'torchvision'`.
+ *
+ * Shape shorthand: R: proposals, K: foreground classes, B: boxes regressed per proposal (K, or 1
+ * for class-agnostic regression), D: detections kept. Boxes are absolute `x1, y1, x2, y2` in the
+ * pixels of the network input (Detectron2's convention); class scores are background LAST.
+ *
+ * Both styles: softmax over K + 1 logits, drop the background column, decode each class's deltas
+ * against its proposal, clip to the image, keep (proposal, class) pairs with score > scoreThresh,
+ * per-class NMS (torchvision's `batched_nms`), keep the first `detectionsPerImage` by score.
+ * Where they differ:
+ * - detectron2: proposals with any non-finite decoded box or score are dropped first;
+ * - torchvision: boxes narrower or shorter than 1e-2 are dropped after the score threshold
+ *   (`remove_small_boxes`), which also drops NaN boxes. Its background-first class layout is
+ *   already converted to background-last by the weight maps, so scores line up.
+ * The detections that survive are what the mask head sees (the composition feeds their boxes,
+ * not the proposals, to the mask pooler, as both libraries do at inference).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+import { batchedNms } from '../ensemble/nms.js';
+import type { ImageSize } from '../structures/boxes.js';
+import { describe } from '../utils/describe.js';
+import { decodeClassBoxes } from './fast-rcnn-decode.js';
+
+/** Options of the detection post-processing; `DEFAULT_FAST_RCNN_INFERENCE` holds Detectron2's defaults. */
+export interface FastRcnnInferenceOptions {
+  /** Keep (proposal, class) pairs whose probability is > this (MODEL.ROI_HEADS.SCORE_THRESH_TEST; the solution: 0.4). */
+  readonly scoreThresh: number;
+  /** Per-class NMS IoU threshold (MODEL.ROI_HEADS.NMS_THRESH_TEST). */
+  readonly nmsThresh: number;
+  /** Most detections kept, by descending score; negative: all (TEST.DETECTIONS_PER_IMAGE; the solution: 1000). */
+  readonly detectionsPerImage: number;
+  /** `wx, wy, ww, wh` dividing the deltas (MODEL.ROI_BOX_HEAD.BBOX_REG_WEIGHTS). */
+  readonly boxRegWeights: readonly [number, number, number, number];
+  /** Upper bound of the log-scale deltas: log(1000 / 16). */
+  readonly scaleClamp: number;
+  /** Whose filtering to reproduce (see the module comment). */
+  readonly style: 'detectron2' | 'torchvision';
+}
+
+/** Detectron2's defaults (also torchvision's `box_score_thresh`, `box_nms_thresh`, `box_detections_per_img`). */
+export const DEFAULT_FAST_RCNN_INFERENCE: FastRcnnInferenceOptions = Object.freeze({
+  scoreThresh: 0.05,
+  nmsThresh: 0.5,
+  detectionsPerImage: 100,
+  boxRegWeights: Object.freeze([10, 10, 5, 5]) as readonly [number, number, number, number],
+  scaleClamp: Math.log(1000 / 16),
+  style: 'detectron2',
+});
+
+/** The detections of one image, in descending score order, on CPU arrays. */
+export interface Detections {
+  /** [D, 4] absolute `x1, y1, x2, y2`, clipped to the image. */
+  readonly boxes: Float32Array;
+  /** [D] class probabilities. */
+  readonly scores: Float32Array;
+  /** [D] foreground class in [0, K). */
+  readonly classes: Int32Array;
+  /**
+   * [D] row of the proposal each detection was regressed from, in the input's numbering.
+   * (Detectron2 returns the row among the finite proposals; with no non-finite ones they agree.)
+   */
+  readonly proposalIndex: Int32Array;
+}
+
+function checkOptions(options: FastRcnnInferenceOptions, fn: string): void {
+  const { scoreThresh, nmsThresh, detectionsPerImage, boxRegWeights, scaleClamp, style } = options;
+  if (!Number.isFinite(scoreThresh)) throw new RangeError(`${fn}: scoreThresh must be a finite number, got ${describe(scoreThresh)}`);
+  if (!(nmsThresh >= 0 && nmsThresh <= 1)) throw new RangeError(`${fn}: nmsThresh must be in [0, 1], got ${describe(nmsThresh)}`);
+  if (!Number.isInteger(detectionsPerImage)) {
+    throw new RangeError(`${fn}: detectionsPerImage must be an integer (negative: no limit), got ${describe(detectionsPerImage)}`);
+  }
+  if (boxRegWeights.length !== 4 || !boxRegWeights.every((w) => Number.isFinite(w) && w > 0)) {
+    throw new RangeError(`${fn}: boxRegWeights must be 4 positive numbers, got [${boxRegWeights.join(', ')}]`);
+  }
+  if (Number.isNaN(scaleClamp)) throw new RangeError(`${fn}: scaleClamp must be a number, got NaN`);
+  if (style !== 'detectron2' && style !== 'torchvision') {
+    throw new RangeError(`${fn}: style must be 'detectron2' or 'torchvision', got ${describe(style)}`);
+  }
+}
+
+function checkImageSize(imageSize: ImageSize, fn: string): void {
+  const ok = Array.isArray(imageSize) && imageSize.length === 2 && imageSize.every((s) => Number.isInteger(s) && s >= 0);
+  if (!ok) throw new RangeError(`${fn}: imageSize must be [height, width] non-negative integers, got ${describe(imageSize)}`);
+}
+
+/**
+ * Filters one image's decoded boxes and class probabilities into detections (the typed-array
+ * core of `fastRcnnInference`, Detectron2's `fast_rcnn_inference_single_image`).
+ *
+ * @param boxes [R, 4B] decoded boxes (B = K class-specific, or 1 class-agnostic).
+ * @param scores [R, K + 1] class probabilities, background last.
+ * @param numClasses K, the number of foreground classes.
+ * @param imageSize `[height, width]` boxes are clipped to.
+ * @param options thresholds and style (`DEFAULT_FAST_RCNN_INFERENCE` fills what is left out).
+ */
+export function fastRcnnInferenceSingleImage(
+  boxes: Float32Array,
+  scores: Float32Array,
+  numClasses: number,
+  imageSize: ImageSize,
+  options: Partial<FastRcnnInferenceOptions> = {},
+): Detections {
+  const fn = 'fastRcnnInferenceSingleImage';
+  const opts = { ...DEFAULT_FAST_RCNN_INFERENCE, ...options };
+  checkOptions(opts, fn);
+  checkImageSize(imageSize, fn);
+  if (!Number.isInteger(numClasses) || numClasses < 1) throw new RangeError(`${fn}: numClasses must be a positive integer, got ${describe(numClasses)}`);
+  if (!(scores instanceof Float32Array) || scores.length % (numClasses + 1) !== 0) {
+    throw new TypeError(`${fn}: scores must be a Float32Array [R, ${numClasses + 1}], got ${describe(scores)}`);
+  }
+  const r = scores.length / (numClasses + 1);
+  if (!(boxes instanceof Float32Array) || (boxes.length !== 4 * numClasses * r && boxes.length !== 4 * r)) {
+    throw new TypeError(`${fn}: boxes must be a Float32Array [${r}, ${4 * numClasses}] or [${r}, 4], got ${describe(boxes)}`);
+  }
+  return filterDetections(boxes, scores, r, numClasses, imageSize, opts);
+}
+
+function filterDetections(
+  boxes: Float32Array,
+  scores: Float32Array,
+  r: number,
+  k: number,
+  imageSize: ImageSize,
+  opts: FastRcnnInferenceOptions,
+): Detections {
+  const perRow = r === 0 ? k : boxes.length / r / 4;
+  const [height, width] = imageSize;
+  const detectron2 = opts.style === 'detectron2';
+  // PyTorch compares float32 tensors with float32 thresholds.
+  const thresh = Math.fround(opts.scoreThresh);
+  const minSize = Math.fround(1e-2);
+  const candBoxes: number[] = [];
+  const candScores: number[] = [];
+  const candClasses: number[] = [];
+  const candRows: number[] = [];
+  for (let i = 0; i < r; i++) {
+    if (detectron2 && !rowIsFinite(boxes, i * perRow * 4, perRow * 4, scores, i * (k + 1), k + 1)) continue;
+    for (let c = 0; c < k; c++) {
+      const score = scores[i * (k + 1) + c];
+      if (!(score > thresh)) continue;
+      const o = (i * perRow + (perRow === 1 ? 0 : c)) * 4;
+      const x1 = clamp(boxes[o], width);
+      const y1 = clamp(boxes[o + 1], height);
+      const x2 = clamp(boxes[o + 2], width);
+      const y2 = clamp(boxes[o + 3], height);
+      if (!detectron2 && !(Math.fround(x2 - x1) >= minSize && Math.fround(y2 - y1) >= minSize)) continue;
+      candBoxes.push(x1, y1, x2, y2);
+      candScores.push(score);
+      candClasses.push(c);
+      candRows.push(i);
+    }
+  }
+  const keep = batchedNms(Float32Array.from(candBoxes), Float32Array.from(candScores), Int32Array.from(candClasses), opts.nmsThresh);
+  const d = opts.detectionsPerImage >= 0 ? Math.min(keep.length, opts.detectionsPerImage) : keep.length;
+  const out = {
+    boxes: new Float32Array(4 * d),
+    scores: new Float32Array(d),
+    classes: new Int32Array(d),
+    proposalIndex: new Int32Array(d),
+  };
+  for (let j = 0; j < d; j++) {
+    const m = keep[j];
+    for (let t = 0; t < 4; t++) out.boxes[4 * j + t] = candBoxes[4 * m + t];
+    out.scores[j] = candScores[m];
+    out.classes[j] = candClasses[m];
+    out.proposalIndex[j] = candRows[m];
+  }
+  return out;
+}
+
+/** x clamped to [0, max]; NaN stays NaN (as `torch.clamp`). */
+function clamp(x: number, max: number): number {
+  return x < 0 ? 0 : x > max ? max : x;
+}
+
+function rowIsFinite(boxes: Float32Array, bo: number, bn: number, scores: Float32Array, so: number, sn: number): boolean {
+  for (let t = 0; t < bn; t++) if (!Number.isFinite(boxes[bo + t])) return false;
+  for (let t = 0; t < sn; t++) if (!Number.isFinite(scores[so + t])) return false;
+  return true;
+}
+
+/**
+ * Detections of one image from the box predictor's outputs: softmax, decoding against the
+ * proposals, then `fastRcnnInferenceSingleImage`. Reads the tensors back (the only await).
+ *
+ * @param logits [R, K + 1] class logits, background last (`boxHeadForward`).
+ * @param deltas [R, 4K] class-specific (or [R, 4] class-agnostic) deltas.
+ * @param proposals [R, 4] absolute `x1, y1, x2, y2` the RoIs were pooled from.
+ * @param imageSize `[height, width]` of the network input the boxes are clipped to.
+ * @param options thresholds and style (`DEFAULT_FAST_RCNN_INFERENCE` fills what is left out).
+ */
+export async function fastRcnnInference(
+  logits: tf.Tensor2D,
+  deltas: tf.Tensor2D,
+  proposals: Float32Array | tf.Tensor2D,
+  imageSize: ImageSize,
+  options: Partial<FastRcnnInferenceOptions> = {},
+): Promise<Detections> {
+  const fn = 'fastRcnnInference';
+  const opts = { ...DEFAULT_FAST_RCNN_INFERENCE, ...options };
+  checkOptions(opts, fn);
+  checkImageSize(imageSize, fn);
+  if (!(logits instanceof tf.Tensor) || logits.rank !== 2 || logits.shape[1] < 2) {
+    throw new Error(`${fn}: logits must be a [R, K + 1] tensor with K >= 1, got ${logits instanceof tf.Tensor ? `shape [${logits.shape.join(', ')}]` : describe(logits)}`);
+  }
+  const [r, k1] = logits.shape;
+  const k = k1 - 1;
+  if (!(deltas instanceof tf.Tensor) || deltas.rank !== 2 || deltas.shape[0] !== r || (deltas.shape[1] !== 4 * k && deltas.shape[1] !== 4)) {
+    throw new Error(`${fn}: deltas must be [${r}, ${4 * k}] or [${r}, 4], got ${deltas instanceof tf.Tensor ? `shape [${deltas.shape.join(', ')}]` : describe(deltas)}`);
+  }
+  const proposalShape = proposals instanceof tf.Tensor ? proposals.shape : [proposals instanceof Float32Array ? proposals.length / 4 : NaN, 4];
+  if (proposalShape.length !== 2 || proposalShape[0] !== r || proposalShape[1] !== 4) {
+    throw new Error(`${fn}: proposals must be [${r}, 4], got ${proposals instanceof tf.Tensor ? `shape [${proposals.shape.join(', ')}]` : describe(proposals)}`);
+  }
+  const probs = tf.softmax(logits);
+  try {
+    const [scores, rawDeltas, boxes] = await Promise.all([
+      probs.data() as Promise<Float32Array>,
+      deltas.data() as Promise<Float32Array>,
+      proposals instanceof tf.Tensor ? (proposals.data() as Promise<Float32Array>) : Promise.resolve(proposals),
+    ]);
+    const decoded = decodeClassBoxes(rawDeltas, boxes, opts.boxRegWeights, opts.scaleClamp);
+    return filterDetections(decoded, scores, r, k, imageSize, opts);
+  } finally {
+    probs.dispose();
+  }
+}
