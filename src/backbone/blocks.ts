@@ -46,7 +46,7 @@ export function bottleneckBlock(
     let y = convNorm(weights, `${block.name}.conv1`, x, { stride: stride1x1, padding: 0, relu: true });
     y = convNorm(weights, `${block.name}.conv2`, y, { stride: stride3x3, padding: 1, relu: true });
     y = convNorm(weights, `${block.name}.conv3`, y, { stride: 1, padding: 0, relu: false });
-    return tf.relu(tf.add(y, shortcut(weights, block, x)));
+    return tf.relu(tf.add(y, shortcut(weights, block, x))) as tf.Tensor4D;
   });
 }
 
@@ -58,7 +58,7 @@ export function basicBlock(weights: WeightMap, block: ResNetBlockSpec, x: tf.Ten
   return tf.tidy(() => {
     let y = convNorm(weights, `${block.name}.conv1`, x, { stride: block.stride, padding: 1, relu: true });
     y = convNorm(weights, `${block.name}.conv2`, y, { stride: 1, padding: 1, relu: false });
-    return tf.relu(tf.add(y, shortcut(weights, block, x)));
+    return tf.relu(tf.add(y, shortcut(weights, block, x))) as tf.Tensor4D;
   });
 }
 

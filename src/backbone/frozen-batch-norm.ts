@@ -81,7 +81,7 @@ export function foldFrozenBatchNorm(weights: WeightMap): Map<string, tf.Tensor> 
     const conv = m[1];
     const kernel = weights.get(`${conv}.weight`);
     if (kernel === undefined || kernel.rank !== 4) continue;
-    const channels = kernel.shape[3];
+    const channels = (kernel as tf.Tensor4D).shape[3];
     const norm = getFrozenBatchNorm(weights, `${conv}.norm`, channels);
     if (norm === undefined) throw new Error(`foldFrozenBatchNorm: "${conv}.norm.running_var" without "${conv}.norm.weight"`);
     const convBias = hasWeight(weights, `${conv}.bias`) ? getWeight(weights, `${conv}.bias`, [channels]) : undefined;

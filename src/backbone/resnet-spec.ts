@@ -7,6 +7,8 @@
  * checked against the channels flowing in, so a mismatch is reported by weight name before any
  * computation. Not supported: grouped 3x3 convs (ResNeXt), deformable convs, res5 dilation.
  */
+import type { Tensor4D } from '@tensorflow/tfjs-core';
+
 import { type WeightMap, getWeight, hasWeight } from '../weights/weight-map.js';
 import { getConvKernel } from './conv.js';
 
@@ -53,7 +55,7 @@ export interface ResNetSpec {
  *   block without shortcut would change its channels or resolution.
  */
 export function resnetSpec(weights: WeightMap, prefix = 'backbone.bottom_up'): ResNetSpec {
-  const stem = getWeight(weights, `${prefix}.stem.conv1.weight`, [7, 7, -1, -1]);
+  const stem = getKernel(weights, `${prefix}.stem.conv1.weight`, [7, 7, -1, -1]);
   const inChannels = stem.shape[2];
   const stemChannels = stem.shape[3];
   const stages: ResNetStageSpec[] = [];
@@ -71,21 +73,26 @@ export function resnetSpec(weights: WeightMap, prefix = 'backbone.bottom_up'): R
   return { prefix, inChannels, stemChannels, stages };
 }
 
+/** `getWeight` for a kernel: `shape` has four entries, so the tensor is 4-D. */
+function getKernel(weights: WeightMap, name: string, shape: readonly [number, number, number, number]): Tensor4D {
+  return getWeight(weights, name, shape) as Tensor4D;
+}
+
 function blockSpec(weights: WeightMap, name: string, inChannels: number, stride: number): ResNetBlockSpec {
   const kind = hasWeight(weights, `${name}.conv3.weight`) ? 'bottleneck' : 'basic';
   let bottleneckChannels: number;
   let outChannels: number;
   if (kind === 'bottleneck') {
     bottleneckChannels = getConvKernel(weights, `${name}.conv1`, inChannels).shape[3];
-    getWeight(weights, `${name}.conv1.weight`, [1, 1, inChannels, bottleneckChannels]);
-    getWeight(weights, `${name}.conv2.weight`, [3, 3, bottleneckChannels, bottleneckChannels]);
-    outChannels = getWeight(weights, `${name}.conv3.weight`, [1, 1, bottleneckChannels, -1]).shape[3];
+    getKernel(weights, `${name}.conv1.weight`, [1, 1, inChannels, bottleneckChannels]);
+    getKernel(weights, `${name}.conv2.weight`, [3, 3, bottleneckChannels, bottleneckChannels]);
+    outChannels = getKernel(weights, `${name}.conv3.weight`, [1, 1, bottleneckChannels, -1]).shape[3];
   } else {
-    bottleneckChannels = getWeight(weights, `${name}.conv1.weight`, [3, 3, inChannels, -1]).shape[3];
-    outChannels = getWeight(weights, `${name}.conv2.weight`, [3, 3, bottleneckChannels, -1]).shape[3];
+    bottleneckChannels = getKernel(weights, `${name}.conv1.weight`, [3, 3, inChannels, -1]).shape[3];
+    outChannels = getKernel(weights, `${name}.conv2.weight`, [3, 3, bottleneckChannels, -1]).shape[3];
   }
   const shortcut = hasWeight(weights, `${name}.shortcut.weight`);
-  if (shortcut) getWeight(weights, `${name}.shortcut.weight`, [1, 1, inChannels, outChannels]);
+  if (shortcut) getKernel(weights, `${name}.shortcut.weight`, [1, 1, inChannels, outChannels]);
   else if (inChannels !== outChannels || stride !== 1) {
     throw new Error(
       `resnetSpec: block "${name}" maps ${inChannels} -> ${outChannels} channels at stride ${stride} but has no "${name}.shortcut.weight"`,
