@@ -187,12 +187,12 @@ export async function proposalsFromHead(
   }
   const n = imageSizes.length;
   logits.forEach((t, l) => {
-    if (!(t instanceof tf.Tensor) || t.rank !== 2 || t.shape[0] !== n || !(deltas[l] instanceof tf.Tensor)) {
-      throw new RangeError(`proposalsFromHead: head.logits[${l}] must be [${n}, Mi] (one row per image size), got ${t instanceof tf.Tensor ? `[${t.shape.join(', ')}]` : describe(t)}`);
+    if (!(t instanceof tf.Tensor) || t.rank !== 2 || t.shape[0] !== n || t.dtype !== 'float32' || !(deltas[l] instanceof tf.Tensor)) {
+      throw new RangeError(`proposalsFromHead: head.logits[${l}] must be a float32 [${n}, Mi] tensor (one row per image size), got ${t instanceof tf.Tensor ? `[${t.shape.join(', ')}]` : describe(t)}`);
     }
     const d = deltas[l];
-    if (d.rank !== 3 || d.shape[0] !== n || d.shape[1] !== t.shape[1] || d.shape[2] !== 4) {
-      throw new RangeError(`proposalsFromHead: head.deltas[${l}] must be [${n}, ${t.shape[1]}, 4], got [${d.shape.join(', ')}]`);
+    if (d.rank !== 3 || d.shape[0] !== n || d.shape[1] !== t.shape[1] || d.shape[2] !== 4 || d.dtype !== 'float32') {
+      throw new RangeError(`proposalsFromHead: head.deltas[${l}] must be a float32 [${n}, ${t.shape[1]}, 4] tensor, got ${d.dtype} [${d.shape.join(', ')}]`);
     }
   });
   const [logitData, deltaData] = await Promise.all([

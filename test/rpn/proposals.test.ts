@@ -109,7 +109,7 @@ describe('proposalsFromHead', () => {
         const deltas = head.grids.map((_, l) => tf.tensor3d(f32(head.deltas[l]), [head.batch, logits[l].shape[1], 4]));
         const out = await withoutLeaks(() => proposalsFromHead({ logits, deltas }, anchorsFor(style), fixture.proposals.imageSizes, optionsOf(c)));
         out.forEach((p, n) => assertMatches(p, c.images[n], style, `image ${n}`));
-        await assert.rejects(proposalsFromHead({ logits, deltas }, anchorsFor(style), [[64, 96]]), /proposalsFromHead: head.logits\[0\] must be \[1, Mi\]/);
+        await assert.rejects(proposalsFromHead({ logits, deltas }, anchorsFor(style), [[64, 96]]), /proposalsFromHead: head.logits\[0\] must be a float32 \[1, Mi\] tensor/);
         tf.dispose([...logits, ...deltas]);
       });
     }
