@@ -66,10 +66,32 @@ export function fpnForward(weights: WeightMap, features: FpnInput, options: FpnO
     const outputs: Partial<FpnFeatures> = { p5, p6: tf.maxPool(p5, 1, 2, 'valid') };
     for (const k of [4, 3, 2] as const) {
       const fine = lateral(k);
-      const sum = tf.add(fine, tf.image.resizeNearestNeighbor(top, [fine.shape[1], fine.shape[2]])) as tf.Tensor4D;
+      const sum = addUpsampled(fine, top);
       top = fuseType === 'avg' ? tf.div(sum, 2) : sum;
       outputs[`p${k}`] = output(top, k);
     }
     return outputs as FpnFeatures;
+  });
+}
+
+/**
+ * `fine` `[N, Hf, Wf, C]` plus `coarse` `[N, Hc, Wc, C]` upsampled (nearest) to Hf x Wf.
+ * When Hf = 2 Hc and Wf = 2 Wc (every level of an image padded to a multiple of 32) each coarse
+ * pixel covers a 2x2 block and the sum is one broadcasting add: on wasm about 5x faster than
+ * resizeNearestNeighbor then add (on cpu slower, but small beside that backend's convolutions).
+ * Otherwise resizeNearestNeighbor, whose legacy mode takes source floor(dst * in / out) as
+ * PyTorch's 'nearest' does.
+ */
+function addUpsampled(fine: tf.Tensor4D, coarse: tf.Tensor4D): tf.Tensor4D {
+  const [n, hf, wf, c] = fine.shape;
+  const [, hc, wc] = coarse.shape;
+  return tf.tidy(() => {
+    if (hf !== 2 * hc || wf !== 2 * wc) return tf.add(fine, tf.image.resizeNearestNeighbor(coarse, [hf, wf]));
+    // (N, 2Hc, 2Wc, C) -> (N, Hc, 2, Wc, 2, C): the 2x2 block of fine pixels under each coarse one.
+    const blocks = tf.reshape(fine, [n, hc, 2, wc, 2, c]);
+    // (N, Hc, Wc, C) -> (N, Hc, 1, Wc, 1, C): broadcast over each block.
+    const sum = tf.add(blocks, tf.reshape(coarse, [n, hc, 1, wc, 1, c]));
+    // (N, Hc, 2, Wc, 2, C) -> (N, Hf, Wf, C)
+    return tf.reshape(sum, [n, hf, wf, c]);
   });
 }
