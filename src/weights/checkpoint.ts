@@ -34,6 +34,9 @@ export interface LoadedWeights {
 /** The first Linear after the box pooler: its inputs are permuted from NCHW to NHWC order. */
 const POOLED_LINEAR = 'roi_heads.box_head.fc1.weight';
 const DETECTRON2_PREFIXES = ['backbone.bottom_up.', 'backbone.fpn_', 'proposal_generator.', 'roi_heads.'];
+/** Name prefixes found in one kind of checkpoint only. */
+const TORCHVISION_MARKS = ['backbone.body.', 'backbone.fpn.', 'rpn.head.', 'roi_heads.box_head.fc6.', 'roi_heads.mask_predictor.'];
+const DETECTRON2_MARKS = ['backbone.bottom_up.', 'backbone.fpn_', 'proposal_generator.', 'roi_heads.box_head.fc1.', 'roi_heads.mask_head.deconv.'];
 
 /**
  * The WeightMap of a checkpoint's `tensors`. Detectron2 names are kept; torchvision's are
@@ -109,8 +112,9 @@ function isDetectron2Parameter(name: string): boolean {
 }
 
 function detectFormat(names: readonly string[]): CheckpointFormat {
-  if (names.some((n) => n.startsWith('backbone.body.') || n.startsWith('rpn.head.'))) return 'torchvision';
-  if (names.some((n) => DETECTRON2_PREFIXES.some((p) => n.startsWith(p)) && !n.startsWith('roi_heads.'))) return 'detectron2';
+  const has = (prefixes: readonly string[]): boolean => names.some((n) => prefixes.some((p) => n.startsWith(p)));
+  if (has(TORCHVISION_MARKS)) return 'torchvision';
+  if (has(DETECTRON2_MARKS)) return 'detectron2';
   throw new Error(
     `checkpointToWeights: cannot tell a Detectron2 checkpoint from a torchvision one by its names (first: ${names.slice(0, 3).join(', ') || 'none'}); pass format`,
   );
