@@ -115,8 +115,9 @@ export function selectClassMasks(logits: tf.Tensor4D, classes: Int32Array): tf.T
   return tf.tidy(() => {
     if (k === 1) return tf.sigmoid(tf.reshape(logits, [d, h, w])) as tf.Tensor3D;
     // A one-hot product selects exactly: x * 1 + 0 * (the others) == x for finite logits
-    // (and avoids gather, slow on wasm).
-    const oneHot = tf.reshape(tf.oneHot(tf.tensor1d(classes, 'int32'), k, 1, 0, 'float32'), [d, 1, 1, k]);
+    // (and avoids gather, slow on wasm). The one-hot is made int32 and cast: tfjs 4.22's wasm
+    // OneHot writes integer bits into a float32 output.
+    const oneHot = tf.reshape(tf.cast(tf.oneHot(tf.tensor1d(classes, 'int32'), k), 'float32'), [d, 1, 1, k]);
     return tf.sigmoid(tf.sum(tf.mul(logits, oneHot), 3)) as tf.Tensor3D;
   });
 }
