@@ -21,9 +21,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { batchedNms } from '../ensemble/nms.js';
+import { decodeBoxesArray } from '../rpn/box-coder.js';
 import type { ImageSize } from '../structures/boxes.js';
 import { describe } from '../utils/describe.js';
-import { decodeClassBoxes } from './fast-rcnn-decode.js';
 
 /** Options of the detection post-processing; `DEFAULT_FAST_RCNN_INFERENCE` holds Detectron2's defaults. */
 export interface FastRcnnInferenceOptions {
@@ -223,7 +223,7 @@ export async function fastRcnnInference(
       deltas.data() as Promise<Float32Array>,
       proposals instanceof tf.Tensor ? (proposals.data() as Promise<Float32Array>) : Promise.resolve(proposals),
     ]);
-    const decoded = decodeClassBoxes(rawDeltas, boxes, opts.boxRegWeights, opts.scaleClamp);
+    const decoded = decodeBoxesArray(rawDeltas, boxes, opts.boxRegWeights, opts.scaleClamp);
     return filterDetections(decoded, scores, r, k, imageSize, opts);
   } finally {
     probs.dispose();
