@@ -1,0 +1,5 @@
+/**
+ * `cellmask/backend`: setting up a TensorFlow.js backend. Nothing is registered on import; the
+ * application calls what it wants.
+ */
+export { type WasmBackendInfo, type WasmBackendOptions, initWasmBackendNode } from './wasm-node.js';
