@@ -17,8 +17,68 @@ export interface FeatureDims {
 }
 
 /**
+ * `dst[dstAt + c] += w * src[srcAt + c]` for c < n: the one inner loop of both passes, over
+ * contiguous channels. Unrolled by 4 (about 2.5x faster than the plain loop in V8 here).
+ */
+function addScaled(dst: Float32Array, dstAt: number, w: number, src: Float32Array, srcAt: number, n: number): void {
+  let c = 0;
+  for (; c + 3 < n; c += 4) {
+    dst[dstAt + c] += w * src[srcAt + c];
+    dst[dstAt + c + 1] += w * src[srcAt + c + 1];
+    dst[dstAt + c + 2] += w * src[srcAt + c + 2];
+    dst[dstAt + c + 3] += w * src[srcAt + c + 3];
+  }
+  for (; c < n; c++) dst[dstAt + c] += w * src[srcAt + c];
+}
+
+/**
+ * Both passes for one box, whose bins are row `binRow` of `bins` [R, PH, PW, C]: forward adds
+ * each bin's weighted pixels of `map` [N, H, W, C] into the bin; backward adds each bin, times
+ * the same weights, into the pixels of `map`. One function per box keeps V8's optimized code
+ * for it (a single call over all boxes ran about 3x slower, in on-stack-replaced code).
+ */
+function transferBox(
+  map: Float32Array,
+  dims: FeatureDims,
+  sampling: BoxSampling,
+  bins: Float32Array,
+  binRow: number,
+  outputSize: readonly [number, number],
+  backward: boolean,
+): void {
+  const { height, width, channels } = dims;
+  const [binsH, binsW] = outputSize;
+  const { image, scale, y, x } = sampling;
+  const imageRow = image * height;
+  let o = binRow * binsH * binsW * channels;
+  for (let ph = 0; ph < binsH; ph++) {
+    const yFirst = y.first[ph];
+    const yFrom = y.offsets[ph];
+    const yTo = y.offsets[ph + 1];
+    for (let pw = 0; pw < binsW; pw++, o += channels) {
+      const xFirst = x.first[pw];
+      const xFrom = x.offsets[pw];
+      const xTo = x.offsets[pw + 1];
+      for (let i = yFrom; i < yTo; i++) {
+        const wy = y.weights[i] * scale;
+        if (wy === 0) continue;
+        const rowBase = (imageRow + yFirst + i - yFrom) * width;
+        for (let j = xFrom; j < xTo; j++) {
+          const w = wy * x.weights[j];
+          if (w === 0) continue;
+          const pixel = (rowBase + xFirst + j - xFrom) * channels;
+          if (backward) addScaled(map, pixel, w, bins, o, channels);
+          else addScaled(bins, o, w, map, pixel, channels);
+        }
+      }
+    }
+  }
+}
+
+/**
  * Pools K boxes from `features` [N, H, W, C] into rows `rows` [K] of `out` [R, PH, PW, C]:
- * each bin is the average of its bilinear samples (torchvision's `roi_align` forward).
+ * each bin is the average of its bilinear samples (torchvision's `roi_align` forward). Those
+ * rows of `out` must hold zeros.
  */
 export function roiAlignForwardInto(
   features: Float32Array,
@@ -28,37 +88,7 @@ export function roiAlignForwardInto(
   outputSize: readonly [number, number],
   out: Float32Array,
 ): void {
-  const { height, width, channels } = dims;
-  const [binsH, binsW] = outputSize;
-  const acc = new Float64Array(channels);
-  for (let k = 0; k < samplings.length; k++) {
-    const { image, scale, y, x } = samplings[k];
-    const imageRow = image * height;
-    let o = rows[k] * binsH * binsW * channels;
-    for (let ph = 0; ph < binsH; ph++) {
-      const yFirst = y.first[ph];
-      const yFrom = y.offsets[ph];
-      const yTo = y.offsets[ph + 1];
-      for (let pw = 0; pw < binsW; pw++, o += channels) {
-        const xFirst = x.first[pw];
-        const xFrom = x.offsets[pw];
-        const xTo = x.offsets[pw + 1];
-        acc.fill(0);
-        for (let i = yFrom; i < yTo; i++) {
-          const wy = y.weights[i] * scale;
-          if (wy === 0) continue;
-          const rowBase = (imageRow + yFirst + i - yFrom) * width;
-          for (let j = xFrom; j < xTo; j++) {
-            const w = wy * x.weights[j];
-            if (w === 0) continue;
-            const base = (rowBase + xFirst + j - xFrom) * channels;
-            for (let c = 0; c < channels; c++) acc[c] += w * features[base + c];
-          }
-        }
-        for (let c = 0; c < channels; c++) out[o + c] = acc[c];
-      }
-    }
-  }
+  for (let k = 0; k < samplings.length; k++) transferBox(features, dims, samplings[k], out, rows[k], outputSize, false);
 }
 
 /**
@@ -74,32 +104,5 @@ export function roiAlignBackwardInto(
   outputSize: readonly [number, number],
   gradFeatures: Float32Array,
 ): void {
-  const { height, width, channels } = dims;
-  const [binsH, binsW] = outputSize;
-  for (let k = 0; k < samplings.length; k++) {
-    const { image, scale, y, x } = samplings[k];
-    const imageRow = image * height;
-    let o = rows[k] * binsH * binsW * channels;
-    for (let ph = 0; ph < binsH; ph++) {
-      const yFirst = y.first[ph];
-      const yFrom = y.offsets[ph];
-      const yTo = y.offsets[ph + 1];
-      for (let pw = 0; pw < binsW; pw++, o += channels) {
-        const xFirst = x.first[pw];
-        const xFrom = x.offsets[pw];
-        const xTo = x.offsets[pw + 1];
-        for (let i = yFrom; i < yTo; i++) {
-          const wy = y.weights[i] * scale;
-          if (wy === 0) continue;
-          const rowBase = (imageRow + yFirst + i - yFrom) * width;
-          for (let j = xFrom; j < xTo; j++) {
-            const w = wy * x.weights[j];
-            if (w === 0) continue;
-            const base = (rowBase + xFirst + j - xFrom) * channels;
-            for (let c = 0; c < channels; c++) gradFeatures[base + c] += w * gradOut[o + c];
-          }
-        }
-      }
-    }
-  }
+  for (let k = 0; k < samplings.length; k++) transferBox(gradFeatures, dims, samplings[k], gradOut, rows[k], outputSize, true);
 }

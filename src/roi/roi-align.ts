@@ -27,7 +27,7 @@ export type { RoiAlignOptions } from './roi-align-sampling.js';
  *   pooled as torchvision pools them.
  * @param boxIndex [R] the image of each box, in [0, N).
  * @returns [R, PH, PW, C] float32. Differentiable w.r.t. `features`; the gradient w.r.t. `boxes`
- *   is zero (as in Detectron2 and torchvision, where proposals carry no gradient).
+ *   is zero: torchvision's roi_align has none either, and Mask R-CNN pools detached proposals.
  */
 export function roiAlign(features: tf.Tensor4D, boxes: tf.Tensor2D, boxIndex: Int32Array, options: RoiAlignOptions): tf.Tensor4D {
   const op = 'roiAlign';
