@@ -52,7 +52,7 @@ export const DEFAULT_FAST_RCNN_INFERENCE: FastRcnnInferenceOptions = Object.free
 });
 
 /** The detections of one image, in descending score order, on CPU arrays. */
-export interface Detections {
+export interface FastRcnnDetections {
   /** [D, 4] absolute `x1, y1, x2, y2`, clipped to the image. */
   readonly boxes: Float32Array;
   /** [D] class probabilities. */
@@ -103,7 +103,7 @@ export function fastRcnnInferenceSingleImage(
   numClasses: number,
   imageSize: ImageSize,
   options: Partial<FastRcnnInferenceOptions> = {},
-): Detections {
+): FastRcnnDetections {
   const fn = 'fastRcnnInferenceSingleImage';
   const opts = { ...DEFAULT_FAST_RCNN_INFERENCE, ...options };
   checkOptions(opts, fn);
@@ -126,7 +126,7 @@ function filterDetections(
   k: number,
   imageSize: ImageSize,
   opts: FastRcnnInferenceOptions,
-): Detections {
+): FastRcnnDetections {
   const perRow = r === 0 ? k : boxes.length / r / 4;
   const [height, width] = imageSize;
   const detectron2 = opts.style === 'detectron2';
@@ -199,7 +199,7 @@ export async function fastRcnnInference(
   proposals: Float32Array | tf.Tensor2D,
   imageSize: ImageSize,
   options: Partial<FastRcnnInferenceOptions> = {},
-): Promise<Detections> {
+): Promise<FastRcnnDetections> {
   const fn = 'fastRcnnInference';
   const opts = { ...DEFAULT_FAST_RCNN_INFERENCE, ...options };
   checkOptions(opts, fn);

@@ -3,13 +3,13 @@ import { describe, it } from 'node:test';
 
 import * as tf from '@tensorflow/tfjs-core';
 
-import { type Detections, fastRcnnInference, fastRcnnInferenceSingleImage } from '../../src/roi/fast-rcnn.js';
+import { type FastRcnnDetections, fastRcnnInference, fastRcnnInferenceSingleImage } from '../../src/roi/fast-rcnn.js';
 import { BACKENDS, useBackend, withoutLeaks } from '../tf/backends.js';
 import { type DetectionsFixture, HEADS, maxAbsError } from './heads-fixture.js';
 
 const { R, K, imageSize, options } = HEADS.boxHead;
 
-function compare(actual: Detections, expected: DetectionsFixture): number {
+function compare(actual: FastRcnnDetections, expected: DetectionsFixture): number {
   assert.deepEqual(Array.from(actual.classes), expected.classes, 'classes, in order');
   if (expected.proposalIndex !== undefined) assert.deepEqual(Array.from(actual.proposalIndex), expected.proposalIndex, 'proposal rows');
   const error = Math.max(maxAbsError(actual.boxes, expected.boxes), maxAbsError(actual.scores, expected.scores));

@@ -1,0 +1,183 @@
+/**
+ * Mask R-CNN inference: the stages composed, one picture in, detections at the picture's
+ * resolution out (Detectron2's `GeneralizedRCNN.inference` + `detector_postprocess`, or
+ * torchvision's `MaskRCNN` in eval mode).
+ *
+ * picture -> preprocess -> ResNet (res2..res5) -> FPN (p2..p6) -> RPN head -> proposals
+ *   -> RoIAlign (p2..p5, 7x7) -> box head -> detections (score threshold, per-class NMS, top-k)
+ *   -> RoIAlign (p2..p5, 14x14) of the detections only -> mask head -> 28x28 probabilities
+ *   -> boxes mapped to the picture -> masks pasted into it.
+ *
+ * Shape shorthand: R: proposals, D: detections, M: mask resolution (28), K: classes.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+import { resnetForward } from '../backbone/index.js';
+import type { Detections } from '../ensemble/detections.js';
+import { type FpnOptions, fpnForward } from '../fpn/index.js';
+import { type PasteOptions, maskHeadForward, pasteMasks, selectClassMasks } from '../mask/index.js';
+import {
+  type FastRcnnInferenceOptions,
+  type MultiLevelRoiAlignOptions,
+  boxHeadForward,
+  fastRcnnInference,
+  multiLevelRoiAlign,
+} from '../roi/index.js';
+import { type AnchorGenerator, type ProposalOptions, proposalsFromHead, rpnHead } from '../rpn/index.js';
+import type { ImageSize } from '../structures/boxes.js';
+import type { WeightMap } from '../weights/weight-map.js';
+import { type Picture, type PreprocessOptions, preprocessImage } from './preprocess.js';
+
+/** Every stage's options (see `maskRcnnOptionsFromConfig` for the config keys they come from). */
+export interface MaskRcnnOptions {
+  readonly preprocess: PreprocessOptions;
+  /** `MODEL.RESNETS.STRIDE_IN_1X1`. */
+  readonly strideInOneByOne: boolean;
+  readonly fpn: FpnOptions;
+  readonly proposals: Partial<ProposalOptions>;
+  readonly boxPooler: MultiLevelRoiAlignOptions;
+  readonly detections: Partial<FastRcnnInferenceOptions>;
+  /** `MODEL.MASK_ON`. */
+  readonly maskOn: boolean;
+  readonly maskPooler: MultiLevelRoiAlignOptions;
+  readonly paste: Partial<PasteOptions>;
+  /** Detections per mask-head batch: bounds the memory of the mask head (256 x 14 x 14 x 256 floats per batch of 256). */
+  readonly maskBatchSize: number;
+  /**
+   * How boxes are mapped back to the picture: 'detectron2' scales, clips and drops the boxes left
+   * empty (`detector_postprocess`); 'torchvision' only scales (`resize_boxes`).
+   */
+  readonly postprocess: 'detectron2' | 'torchvision';
+}
+
+/** The P2..P6 features of a preprocessed batch (the caller disposes them). */
+function features(weights: WeightMap, images: tf.Tensor4D, options: MaskRcnnOptions): tf.Tensor4D[] {
+  const body = resnetForward(weights, images, { strideInOneByOne: options.strideInOneByOne, outFeatures: ['res2', 'res3', 'res4', 'res5'] });
+  try {
+    const p = fpnForward(weights, body, options.fpn);
+    return [p.p2, p.p3, p.p4, p.p5, p.p6];
+  } finally {
+    Object.values(body).forEach((t) => t.dispose());
+  }
+}
+
+/** Mask probabilities [D, M, M] of the detections, the mask head run `batch` detections at a time. */
+async function maskProbabilities(
+  weights: WeightMap,
+  levels: readonly tf.Tensor4D[],
+  boxes: Float32Array,
+  classes: Int32Array,
+  options: MaskRcnnOptions,
+): Promise<{ probs: Float32Array; size: number }> {
+  const d = classes.length;
+  const parts: Float32Array[] = [];
+  let size = 0;
+  for (let start = 0; start < d; start += options.maskBatchSize) {
+    const end = Math.min(d, start + options.maskBatchSize);
+    const probs = tf.tidy(() => {
+      const rois = tf.tensor2d(boxes.subarray(4 * start, 4 * end), [end - start, 4]);
+      const pooled = multiLevelRoiAlign(levels, rois, new Int32Array(end - start), options.maskPooler);
+      return selectClassMasks(maskHeadForward(weights, pooled), classes.subarray(start, end));
+    });
+    size = probs.shape[1];
+    parts.push((await probs.data()) as Float32Array);
+    probs.dispose();
+  }
+  const all = new Float32Array(d * size * size);
+  let offset = 0;
+  for (const p of parts) {
+    all.set(p, offset);
+    offset += p.length;
+  }
+  return { probs: all, size };
+}
+
+/** Boxes [D, 4] of the network input mapped to the picture, and which of them survive. */
+function mapBoxes(boxes: Float32Array, resized: ImageSize, original: ImageSize, style: MaskRcnnOptions['postprocess']): { boxes: Float32Array; keep: number[] } {
+  const out = new Float32Array(boxes.length);
+  const keep: number[] = [];
+  // Both libraries scale with float32 ratios of the sizes.
+  const sx = Math.fround(original[1] / resized[1]);
+  const sy = Math.fround(original[0] / resized[0]);
+  for (let i = 0; i < boxes.length / 4; i++) {
+    let x1 = Math.fround(boxes[4 * i] * sx);
+    let y1 = Math.fround(boxes[4 * i + 1] * sy);
+    let x2 = Math.fround(boxes[4 * i + 2] * sx);
+    let y2 = Math.fround(boxes[4 * i + 3] * sy);
+    if (style === 'detectron2') {
+      x1 = Math.min(Math.max(x1, 0), original[1]);
+      x2 = Math.min(Math.max(x2, 0), original[1]);
+      y1 = Math.min(Math.max(y1, 0), original[0]);
+      y2 = Math.min(Math.max(y2, 0), original[0]);
+      if (!(x2 - x1 > 0 && y2 - y1 > 0)) continue;
+    }
+    out.set([x1, y1, x2, y2], 4 * i);
+    keep.push(i);
+  }
+  return { boxes: out, keep };
+}
+
+/** Rows `keep` of a flat array with `width` values per row. */
+function takeRows<T extends Float32Array | Int32Array>(values: T, keep: readonly number[], width: number, make: (n: number) => T): T {
+  const out = make(keep.length * width);
+  keep.forEach((i, k) => out.set(values.subarray(i * width, (i + 1) * width), k * width));
+  return out;
+}
+
+/**
+ * Runs Mask R-CNN on one picture.
+ *
+ * @param weights every parameter, by Detectron2 name in tfjs layouts (`loadWeights`); FrozenBN may be folded.
+ * @param anchors the anchor generator of the model (`anchorGeneratorFromConfig`), reused across calls.
+ * @returns the detections at the picture's resolution, best first: boxes [D, 4], scores [D],
+ *   classes [D] and, with `maskOn`, one counts RLE per detection over the picture's row-major pixels.
+ */
+export async function maskRcnnInference(
+  weights: WeightMap,
+  anchors: AnchorGenerator,
+  picture: Picture,
+  options: MaskRcnnOptions,
+): Promise<Detections> {
+  const input = preprocessImage(picture, options.preprocess);
+  let levels: tf.Tensor4D[] = [];
+  try {
+    levels = features(weights, input.images, options);
+    const [, paddedH, paddedW] = input.images.shape;
+    const head = rpnHead(levels, weights);
+    let proposals;
+    try {
+      const grid = levels.map((l) => [l.shape[1], l.shape[2]] as const);
+      proposals = (await proposalsFromHead(head, anchors.generate(grid, [paddedH, paddedW]), [input.resizedSize], options.proposals))[0];
+    } finally {
+      head.logits.forEach((t) => t.dispose());
+      head.deltas.forEach((t) => t.dispose());
+    }
+    const pyramid = levels.slice(0, 4);
+    const r = proposals.boxes.length / 4;
+    const [logits, deltas] = tf.tidy(() => {
+      const rois = tf.tensor2d(proposals.boxes, [r, 4]);
+      const out = boxHeadForward(weights, multiLevelRoiAlign(pyramid, rois, new Int32Array(r), options.boxPooler));
+      return [out.logits, out.deltas];
+    });
+    let detections;
+    try {
+      detections = await fastRcnnInference(logits, deltas, proposals.boxes, input.resizedSize, options.detections);
+    } finally {
+      logits.dispose();
+      deltas.dispose();
+    }
+    const [height, width] = input.originalSize;
+    const mapped = mapBoxes(detections.boxes, input.resizedSize, input.originalSize, options.postprocess);
+    const boxes = takeRows(mapped.boxes, mapped.keep, 4, (n) => new Float32Array(n));
+    const scores = takeRows(detections.scores, mapped.keep, 1, (n) => new Float32Array(n));
+    const classes = takeRows(detections.classes, mapped.keep, 1, (n) => new Int32Array(n));
+    if (!options.maskOn) return { height, width, boxes, scores, classes };
+    const inputBoxes = takeRows(detections.boxes, mapped.keep, 4, (n) => new Float32Array(n));
+    const { probs } = await maskProbabilities(weights, pyramid, inputBoxes, classes, options);
+    const masks = classes.length === 0 ? [] : pasteMasks(probs, boxes, [height, width], options.paste);
+    return { height, width, boxes, scores, classes, masks };
+  } finally {
+    input.images.dispose();
+    levels.forEach((t) => t.dispose());
+  }
+}
