@@ -59,15 +59,22 @@ export interface RoiAlignOptions {
 function axisWeights(start: number, binSize: number, bins: number, grid: number, size: number): AxisWeights {
   const first = new Int32Array(bins);
   const offsets = new Int32Array(bins + 1);
-  const lows: number[] = [];
-  const lowWeights: number[] = [];
-  const highs: number[] = [];
-  const highWeights: number[] = [];
-  const weights: number[] = [];
+  const samples = Math.max(grid, 0) || 0;
+  const lows = new Int32Array(samples);
+  const highs = new Int32Array(samples);
+  const highWeights = new Float64Array(samples);
+  // A bin's samples lie within |binSize| of each other, so with their upper neighbours they touch
+  // at most ceil(|binSize|) + 2 pixels (one more as a margin for float32 rounding).
+  const spanBound = Math.min(Math.ceil(Math.abs(binSize)) + 3, size);
+  const weights = new Float64Array(bins * spanBound);
+  let used = 0;
   for (let p = 0; p < bins; p++) {
-    lows.length = lowWeights.length = highs.length = highWeights.length = 0;
+    offsets[p] = used;
     const binStart = f32(start + f32(p * binSize));
-    for (let i = 0; i < grid; i++) {
+    let valid = 0;
+    let lo = size;
+    let hi = -1;
+    for (let i = 0; i < samples; i++) {
       let v = f32(binStart + f32(f32(f32(i + 0.5) * binSize) / grid));
       if (!(v >= -1 && v <= size)) continue;
       if (v <= 0) v = 0;
@@ -77,27 +84,24 @@ function axisWeights(start: number, binSize: number, bins: number, grid: number,
         low = high = size - 1;
         v = low;
       }
-      const l = f32(v - low);
-      lows.push(low);
-      lowWeights.push(f32(1 - l));
-      highs.push(high);
-      highWeights.push(l);
+      lows[valid] = low;
+      highs[valid] = high;
+      highWeights[valid] = f32(v - low);
+      valid++;
+      // Samples run backwards when binSize < 0 (an inverted box with a fixed sampling ratio).
+      lo = Math.min(lo, low);
+      hi = Math.max(hi, high);
     }
-    offsets[p] = weights.length;
-    if (lows.length === 0) continue;
-    // Samples run backwards when binSize < 0 (an inverted box with a fixed sampling ratio).
-    const lo = Math.min(...lows);
-    const span = Math.max(...highs) - lo + 1;
-    const dense = new Float64Array(span);
-    for (let s = 0; s < lows.length; s++) {
-      dense[lows[s] - lo] += lowWeights[s];
-      dense[highs[s] - lo] += highWeights[s];
-    }
+    if (valid === 0) continue;
     first[p] = lo;
-    for (const w of dense) weights.push(w);
+    for (let s = 0; s < valid; s++) {
+      weights[used + lows[s] - lo] += f32(1 - highWeights[s]);
+      weights[used + highs[s] - lo] += highWeights[s];
+    }
+    used += hi - lo + 1;
   }
-  offsets[bins] = weights.length;
-  return { first, offsets, weights: Float64Array.from(weights) };
+  offsets[bins] = used;
+  return { first, offsets, weights: weights.subarray(0, used) };
 }
 
 /**
