@@ -91,6 +91,21 @@ describe('roiAlign', () => {
       assert.ok(pooled.every((v) => v === 0));
     });
 
+    it(`${backend}: no boxes give an empty [0, PH, PW, C] result and a zero gradient`, async () => {
+      await useBackend(backend);
+      const [shape, gradSum] = await withoutLeaks(() =>
+        tf.tidy(() => {
+          const options = { outputSize: [2, 3], spatialScale: 1, samplingRatio: 0, aligned: true } as const;
+          const boxes = tf.zeros([0, 4]) as tf.Tensor2D;
+          const pooled = roiAlign(rampFeatures(4, 4), boxes, new Int32Array(0), options);
+          const grad = tf.grad((f) => roiAlign(f as tf.Tensor4D, boxes, new Int32Array(0), options))(rampFeatures(4, 4), tf.zeros([0, 2, 3, 2]));
+          return [pooled.shape, (grad.dataSync() as Float32Array).reduce((a, b) => a + Math.abs(b), 0)] as const;
+        }),
+      );
+      assert.deepEqual(shape, [0, 2, 3, 2]);
+      assert.equal(gradSum, 0);
+    });
+
     it(`${backend}: matches the per-sample oracle on random boxes, forward and backward`, async () => {
       await useBackend(backend);
       const shape: [number, number, number, number] = [2, 13, 17, 5];
