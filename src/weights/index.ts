@@ -33,3 +33,4 @@ export {
 } from './checkpoint.js';
 export { expectedWeightNames, expectedWeightShapes } from './expected.js';
 export { loadWeights, missingWeights, saveWeights } from './load.js';
+export { initWeights } from './init.js';
