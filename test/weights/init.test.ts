@@ -24,7 +24,7 @@ describe('initWeights', () => {
   it('draws kernels at He scale, predictors at 0.01, identity norms and zero-init residual ends', () => {
     const w = initWeights(cfg, new Random(1));
     const std = (name: string) => {
-      const v = w.get(name)!.dataSync();
+      const v = w.get(name)!.dataSync() as Float32Array;
       return Math.sqrt(v.reduce((s, x) => s + x * x, 0) / v.length);
     };
     // res3.0.conv2: 3x3, 128 -> 128: He std sqrt(2 / 1152) = 0.0417.
