@@ -1,6 +1,6 @@
 /**
- * `npm run bench [-- --quick] [--only NAME,...] [--out DIR]`: runs the benchmarks, prints a table
- * and writes the results as JSON to DIR (default bench-results/). Timings are reported, never
+ * `npm run bench [-- --quick] [--only NAME,...] [--out DIR]`: runs the benchmarks (the toolkit's
+ * cases and `model`), prints tables and writes the results as JSON to DIR (default bench-results/). Timings are reported, never
  * asserted on; a case whose two sides disagree is flagged as a mismatch and fails the run.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { type BenchCase, type BenchResult, formatTable, runCase } from './harness.js';
+import { benchModel, formatModelTable } from './model.bench.js';
 import { toolkitCases } from './toolkit.bench.js';
 
 const { values } = parseArgs({
@@ -22,8 +23,9 @@ const { values } = parseArgs({
 const all: readonly BenchCase[] = [...toolkitCases];
 const only = values.only?.split(',');
 const selected = only === undefined ? all : all.filter((c) => only.includes(c.name));
-if (selected.length === 0) {
-  console.error(`bench: no case named ${values.only}; cases: ${all.map((c) => c.name).join(', ')}`);
+const withModel = only === undefined || only.includes('model');
+if (selected.length === 0 && !withModel) {
+  console.error(`bench: no case named ${values.only}; cases: ${[...all.map((c) => c.name), 'model'].join(', ')}`);
   process.exit(2);
 }
 
@@ -39,6 +41,14 @@ mkdirSync(values.out, { recursive: true });
 const file = join(values.out, `toolkit${values.quick ? '-quick' : ''}.json`);
 writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), quick: values.quick, machine, results }, null, 2)}\n`);
 console.log(`\nresults written to ${file}`);
+
+if (withModel) {
+  const model = await benchModel(values.quick);
+  console.log(`\n${formatModelTable(model)}`);
+  const modelFile = join(values.out, `model${values.quick ? '-quick' : ''}.json`);
+  writeFileSync(modelFile, `${JSON.stringify({ date: new Date().toISOString(), quick: values.quick, machine, result: model }, null, 2)}\n`);
+  console.log(`results written to ${modelFile}`);
+}
 
 const mismatched = results.filter((r) => r.mismatch !== undefined);
 if (mismatched.length > 0) {

@@ -124,11 +124,25 @@ function takeRows<T extends Float32Array | Int32Array>(values: T, keep: readonly
   return out;
 }
 
+/** Milliseconds spent in each stage, accumulated over calls (for benchmarks). */
+export type StageTimes = Record<'preprocess' | 'backbone' | 'rpn' | 'boxHead' | 'maskHead' | 'paste', number>;
+
+/** A stopwatch adding each lap to `times[stage]` (a no-op without `times`). */
+function stopwatch(times: StageTimes | undefined): (stage: keyof StageTimes) => void {
+  let last = performance.now();
+  return (stage) => {
+    const now = performance.now();
+    if (times !== undefined) times[stage] += now - last;
+    last = now;
+  };
+}
+
 /**
  * Runs Mask R-CNN on one picture.
  *
  * @param weights every parameter, by Detectron2 name in tfjs layouts (`loadWeights`); FrozenBN may be folded.
  * @param anchors the anchor generator of the model (`anchorGeneratorFromConfig`), reused across calls.
+ * @param times when given, the milliseconds of each stage are added to it.
  * @returns the detections at the picture's resolution, best first: boxes [D, 4], scores [D],
  *   classes [D] and, with `maskOn`, one counts RLE per detection over the picture's row-major pixels.
  */
@@ -137,11 +151,17 @@ export async function maskRcnnInference(
   anchors: AnchorGenerator,
   picture: Picture,
   options: MaskRcnnOptions,
+  times?: StageTimes,
 ): Promise<Detections> {
+  const lap = stopwatch(times);
   const input = preprocessImage(picture, options.preprocess);
+  lap('preprocess');
   let levels: tf.Tensor4D[] = [];
   try {
     levels = features(weights, input.images, options);
+    // Kernels may run asynchronously (WebGPU): wait for the last level before reading the clock.
+    if (times !== undefined) await levels[4].data();
+    lap('backbone');
     const [, paddedH, paddedW] = input.images.shape;
     const head = rpnHead(levels, weights);
     let proposals;
@@ -152,6 +172,7 @@ export async function maskRcnnInference(
       head.logits.forEach((t) => t.dispose());
       head.deltas.forEach((t) => t.dispose());
     }
+    lap('rpn');
     const pyramid = levels.slice(0, 4);
     const r = proposals.boxes.length / 4;
     const [logits, deltas] = tf.tidy(() => {
@@ -166,6 +187,7 @@ export async function maskRcnnInference(
       logits.dispose();
       deltas.dispose();
     }
+    lap('boxHead');
     const [height, width] = input.originalSize;
     const mapped = mapBoxes(detections.boxes, input.resizedSize, input.originalSize, options.postprocess);
     const boxes = takeRows(mapped.boxes, mapped.keep, 4, (n) => new Float32Array(n));
@@ -174,7 +196,9 @@ export async function maskRcnnInference(
     if (!options.maskOn) return { height, width, boxes, scores, classes };
     const inputBoxes = takeRows(detections.boxes, mapped.keep, 4, (n) => new Float32Array(n));
     const { probs } = await maskProbabilities(weights, pyramid, inputBoxes, classes, options);
+    lap('maskHead');
     const masks = classes.length === 0 ? [] : pasteMasks(probs, boxes, [height, width], options.paste);
+    lap('paste');
     return { height, width, boxes, scores, classes, masks };
   } finally {
     input.images.dispose();

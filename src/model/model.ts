@@ -8,7 +8,7 @@ import type { CellmaskConfig } from '../config/index.js';
 import type { Detections } from '../ensemble/detections.js';
 import type { AnchorGenerator } from '../rpn/index.js';
 import type { WeightMap } from '../weights/weight-map.js';
-import { type MaskRcnnOptions, maskRcnnInference } from './mask-rcnn.js';
+import { type MaskRcnnOptions, type StageTimes, maskRcnnInference } from './mask-rcnn.js';
 import { anchorGeneratorFromConfig, maskRcnnOptionsFromConfig } from './options.js';
 import type { Picture } from './preprocess.js';
 
@@ -25,9 +25,9 @@ export class MaskRcnn {
     this.anchors = anchorGeneratorFromConfig(config);
   }
 
-  /** Detections of one picture at its resolution (see `maskRcnnInference`). */
-  predict(picture: Picture): Promise<Detections> {
-    return maskRcnnInference(this.weights, this.anchors, picture, this.options);
+  /** Detections of one picture at its resolution (see `maskRcnnInference`); `times` collects stage timings. */
+  predict(picture: Picture, times?: StageTimes): Promise<Detections> {
+    return maskRcnnInference(this.weights, this.anchors, picture, this.options, times);
   }
 
   /** Frees the weights. */
