@@ -2,7 +2,8 @@
 import type { Command } from './command.js';
 import { command as ensemble } from './ensemble.js';
 import { command as evaluate } from './evaluate.js';
+import { command as predict } from './predict.js';
 import { command as synth } from './synth.js';
 import { command as validate } from './validate.js';
 
-export const commands: readonly Command[] = [synth, evaluate, validate, ensemble];
+export const commands: readonly Command[] = [synth, evaluate, validate, ensemble, predict];
