@@ -41,7 +41,7 @@ export interface MaskRcnnOptions {
   readonly maskOn: boolean;
   readonly maskPooler: MultiLevelRoiAlignOptions;
   readonly paste: Partial<PasteOptions>;
-  /** Detections per mask-head batch: bounds the memory of the mask head (256 x 14 x 14 x 256 floats per batch of 256). */
+  /** Detections per mask-head batch: bounds the mask head's memory (a batch of 512 holds 512 x 14 x 14 x 256 floats, 100 MB, per activation) while keeping the feature read-backs of the RoIAlign few. */
   readonly maskBatchSize: number;
   /**
    * How boxes are mapped back to the picture: 'detectron2' scales, clips and drops the boxes left

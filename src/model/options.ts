@@ -82,7 +82,7 @@ export function maskRcnnOptionsFromConfig(cfg: CellmaskConfig): MaskRcnnOptions 
       style,
     },
     paste: { threshold: 0.5, style },
-    maskBatchSize: 128,
+    maskBatchSize: 512,
     postprocess: style,
   };
 }
