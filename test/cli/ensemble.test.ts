@@ -6,12 +6,7 @@ import { after, before, describe, it } from 'node:test';
 
 import { UsageError } from '../../src/cli/command.js';
 import { command } from '../../src/cli/ensemble.js';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t) }, out, err };
-}
+import { capture } from './capture.js';
 
 /** Kaggle RLE of the rectangle [x1, x2) x [y1, y2) in a W-wide image. */
 function rect(x1: number, y1: number, x2: number, y2: number, width: number): string {

@@ -6,18 +6,13 @@ import { join } from 'node:path';
 
 import { command } from '../../src/cli/evaluate.js';
 import { UsageError } from '../../src/cli/command.js';
+import { capture } from './capture.js';
 
 const HEADER = 'id,annotation,width,height,cell_type,plate_time,sample_date,sample_id,elapsed_timedelta';
 
 /** A train.csv row for a 5 x 4 (width x height) image. */
 function truthRow(id: string, annotation: string, cellType: string): string {
   return `${id},${annotation},5,4,${cellType},11h30m00s,2019-06-16,${id}_1,0 days 11:30:00`;
-}
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t) }, out, err };
 }
 
 describe('cellmask evaluate', () => {

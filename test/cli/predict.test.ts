@@ -22,29 +22,14 @@ import { validateSubmission } from '../../src/ensemble/index.js';
 import { kaggleRleDecode } from '../../src/rle/index.js';
 import { Random } from '../../src/utils/random.js';
 import { readSafetensors, writeSafetensors, initWeights, saveWeights } from '../../src/weights/index.js';
+import { capture } from './capture.js';
+import { SMALL_NETWORK } from '../model/small-network.js';
 
-/** A narrow R-50-FPN (same structure, few channels) at a small input size, as `--set` values. */
-const SMALL = [
-  'MODEL.RESNETS.STEM_OUT_CHANNELS=8',
-  'MODEL.RESNETS.RES2_OUT_CHANNELS=16',
-  'MODEL.RESNETS.WIDTH_PER_GROUP=4',
-  'MODEL.FPN.OUT_CHANNELS=16',
-  'MODEL.ROI_BOX_HEAD.FC_DIM=32',
-  'MODEL.ROI_MASK_HEAD.CONV_DIM=16',
-  'MODEL.ROI_HEADS.SCORE_THRESH_TEST=0.0',
-  'TEST.DETECTIONS_PER_IMAGE=12',
-  'INPUT.MIN_SIZE_TEST=96',
-  'INPUT.MAX_SIZE_TEST=160',
-];
+/** The small network of the model tests, every detection kept, at most 12. */
+const SMALL = [...SMALL_NETWORK, 'MODEL.ROI_HEADS.SCORE_THRESH_TEST=0.0', 'TEST.DETECTIONS_PER_IMAGE=12'];
 const SETS = SMALL.flatMap((kv) => ['--set', kv]);
 const H = 60;
 const W = 80;
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t) }, out, err };
-}
 
 /** Dark discs on grey, `channels` copies of the grey value per pixel. */
 function cells(channels: 1 | 3, phase: number): ndarray.NdArray<Uint8Array> {

@@ -6,12 +6,7 @@ import { after, before, describe, it } from 'node:test';
 
 import { UsageError } from '../../src/cli/command.js';
 import { command } from '../../src/cli/validate.js';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t) }, out, err };
-}
+import { capture } from './capture.js';
 
 describe('cellmask validate', () => {
   let dir: string;

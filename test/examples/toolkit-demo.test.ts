@@ -8,15 +8,10 @@ import { type DemoSummary, formatSummary, runDemo } from '../../examples/toolkit
 import { command as evaluate } from '../../src/cli/evaluate.js';
 import { loadTrainCsv, readSubmissionCsv } from '../../src/data/index.js';
 import { validateSubmission } from '../../src/ensemble/index.js';
+import { capture } from '../cli/capture.js';
 
 // Three images of half the competition's size keep the test to a few seconds.
 const OPTIONS = { images: 3, seed: 5, height: 260, width: 352 } as const;
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t) }, out, err };
-}
 
 describe('examples/toolkit-demo runDemo', () => {
   let dir: string;

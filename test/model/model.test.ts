@@ -13,20 +13,14 @@ import { rleArea, rleTotal } from '../../src/rle/index.js';
 import { Random } from '../../src/utils/random.js';
 import { initWeights } from '../../src/weights/index.js';
 import { BACKENDS, useBackend } from '../tf/backends.js';
+import { SMALL_NETWORK } from './small-network.js';
 
-/** A narrow R-50-FPN (same structure, few channels) at a small input size. */
+/** The small network of `SMALL_NETWORK`, every detection kept, at most 20. */
 function smallConfig(preset: 'sartorius_finetune' | 'torchvision_maskrcnn_resnet50_fpn'): CellmaskConfig {
   return setConfigValues(getPreset(preset), [
-    'MODEL.RESNETS.STEM_OUT_CHANNELS=8',
-    'MODEL.RESNETS.RES2_OUT_CHANNELS=16',
-    'MODEL.RESNETS.WIDTH_PER_GROUP=4',
-    'MODEL.FPN.OUT_CHANNELS=16',
-    'MODEL.ROI_BOX_HEAD.FC_DIM=32',
-    'MODEL.ROI_MASK_HEAD.CONV_DIM=16',
+    ...SMALL_NETWORK,
     'MODEL.ROI_HEADS.SCORE_THRESH_TEST=0.0',
     'TEST.DETECTIONS_PER_IMAGE=20', // keeps the mask head (and the 50-prediction leak check) small
-    'INPUT.MIN_SIZE_TEST=96',
-    'INPUT.MAX_SIZE_TEST=160',
   ]);
 }
 
