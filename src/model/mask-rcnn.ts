@@ -68,10 +68,9 @@ async function maskProbabilities(
   boxes: Float32Array,
   classes: Int32Array,
   options: MaskRcnnOptions,
-): Promise<{ probs: Float32Array; size: number }> {
+): Promise<Float32Array> {
   const d = classes.length;
   const parts: Float32Array[] = [];
-  let size = 0;
   for (let start = 0; start < d; start += options.maskBatchSize) {
     const end = Math.min(d, start + options.maskBatchSize);
     const probs = tf.tidy(() => {
@@ -79,22 +78,24 @@ async function maskProbabilities(
       const pooled = multiLevelRoiAlign(levels, rois, new Int32Array(end - start), options.maskPooler);
       return selectClassMasks(maskHeadForward(weights, pooled), classes.subarray(start, end));
     });
-    size = probs.shape[1];
     parts.push((await probs.data()) as Float32Array);
     probs.dispose();
   }
-  const all = new Float32Array(d * size * size);
+  const all = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
   let offset = 0;
   for (const p of parts) {
     all.set(p, offset);
     offset += p.length;
   }
-  return { probs: all, size };
+  return all;
 }
 
-/** Boxes [D, 4] of the network input mapped to the picture, and which of them survive. */
+/**
+ * Boxes [D, 4] of the network input mapped to the picture: the K boxes that survive, [K, 4], and
+ * their rows `keep` [K] in the input.
+ */
 function mapBoxes(boxes: Float32Array, resized: ImageSize, original: ImageSize, style: MaskRcnnOptions['postprocess']): { boxes: Float32Array; keep: number[] } {
-  const out = new Float32Array(boxes.length);
+  const out: number[] = [];
   const keep: number[] = [];
   // Both libraries scale with float32 ratios of the sizes.
   const sx = Math.fround(original[1] / resized[1]);
@@ -111,10 +112,10 @@ function mapBoxes(boxes: Float32Array, resized: ImageSize, original: ImageSize, 
       y2 = Math.min(Math.max(y2, 0), original[0]);
       if (!(x2 - x1 > 0 && y2 - y1 > 0)) continue;
     }
-    out.set([x1, y1, x2, y2], 4 * i);
+    out.push(x1, y1, x2, y2);
     keep.push(i);
   }
-  return { boxes: out, keep };
+  return { boxes: Float32Array.from(out), keep };
 }
 
 /** Rows `keep` of a flat array with `width` values per row. */
@@ -190,12 +191,12 @@ export async function maskRcnnInference(
     lap('boxHead');
     const [height, width] = input.originalSize;
     const mapped = mapBoxes(detections.boxes, input.resizedSize, input.originalSize, options.postprocess);
-    const boxes = takeRows(mapped.boxes, mapped.keep, 4, (n) => new Float32Array(n));
+    const boxes = mapped.boxes;
     const scores = takeRows(detections.scores, mapped.keep, 1, (n) => new Float32Array(n));
     const classes = takeRows(detections.classes, mapped.keep, 1, (n) => new Int32Array(n));
     if (!options.maskOn) return { height, width, boxes, scores, classes };
     const inputBoxes = takeRows(detections.boxes, mapped.keep, 4, (n) => new Float32Array(n));
-    const { probs } = await maskProbabilities(weights, pyramid, inputBoxes, classes, options);
+    const probs = await maskProbabilities(weights, pyramid, inputBoxes, classes, options);
     lap('maskHead');
     const masks = classes.length === 0 ? [] : pasteMasks(probs, boxes, [height, width], options.paste);
     lap('paste');
