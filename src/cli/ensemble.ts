@@ -11,6 +11,7 @@ import { basename, join } from 'node:path';
 import { type Command, UsageError, numberOption, parseCommandArgs, requireOption } from './command.js';
 import { writeFileAtomic } from '../data/atomic.js';
 import { writeSubmissionCsv } from '../data/submission.js';
+import { submissionRows } from './predict-output.js';
 import {
   type Detections,
   SOLUTION_MIN_PIXELS,
@@ -102,9 +103,7 @@ export const command: Command = {
         await writeFileAtomic(join(out, name), `${JSON.stringify(toJson(result))}\n`);
       } else {
         if (result.masks === undefined) throw new Error(`${files.get(name)![0]}: --format csv needs masks, this image has none`);
-        const id = basename(name, '.json');
-        if (result.masks.length === 0) rows.push({ id, predicted: '' });
-        for (const counts of result.masks) rows.push({ id, predicted: countsToKaggleRle(counts) });
+        rows.push(...submissionRows(basename(name, '.json'), result));
       }
     }
     if (format === 'csv') await writeSubmissionCsv(join(out, 'submission.csv'), rows);
