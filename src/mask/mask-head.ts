@@ -62,8 +62,24 @@ function deconvRelu(weights: WeightMap, x: tf.Tensor4D): tf.Tensor4D {
     const rows = tf.reshape(x, [d * h * w, f]) as tf.Tensor2D;
     const blocks = tf.fused.matMul({ a: rows, b: kernel, bias: tiledBias, activation: 'relu' });
     // (D*S*S, 4F') -> (D, S, S, 4F') -> (D, 2S, 2S, F')
-    return tf.depthToSpace(tf.reshape(blocks, [d, h, w, 4 * out]) as tf.Tensor4D, 2, 'NHWC');
+    return depthToSpace2(tf.reshape(blocks, [d, h, w, 4 * out]) as tf.Tensor4D);
   });
+}
+
+/**
+ * `tf.depthToSpace(x, 2)` with a gradient (tfjs registers none for DepthToSpace): the gradient
+ * undoes the rearrangement with a reshape and a transpose.
+ *
+ * @param x [D, S, S, 4F] -> [D, 2S, 2S, F], channel block (i*2 + j) going to offset (i, j).
+ */
+function depthToSpace2(x: tf.Tensor4D): tf.Tensor4D {
+  const [d, h, w, c4] = x.shape;
+  const op = tf.customGrad((input) => ({
+    value: tf.depthToSpace(input as tf.Tensor4D, 2, 'NHWC'),
+    // (D, 2S, 2S, F) -> (D, S, 2, S, 2, F) -> (D, S, S, 2, 2, F) -> (D, S, S, 4F)
+    gradFunc: (dy: tf.Tensor) => tf.reshape(tf.transpose(tf.reshape(dy, [d, h, 2, w, 2, c4 / 4]), [0, 1, 3, 2, 4, 5]), [d, h, w, c4]),
+  }));
+  return op(x) as tf.Tensor4D;
 }
 
 /**

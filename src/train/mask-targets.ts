@@ -19,24 +19,10 @@
 import { type RoiAlignOptions, boxSampling } from '../roi/roi-align-sampling.js';
 import type { ImageSize } from '../structures/boxes.js';
 import { describe } from '../utils/describe.js';
+import type { CroppedMask } from './data/cropped-mask.js';
 import { checkFiniteBoxes } from './matcher.js';
 
-/**
- * An instance mask stored as the crop of its bounding region: pixel (r, c) of the crop is pixel
- * (y + r, x + c) of the image; every pixel outside the crop is 0.
- */
-export interface CroppedMask {
-  /** Column of the crop's left edge in the image (integer, >= 0). */
-  readonly x: number;
-  /** Row of the crop's top edge in the image (integer, >= 0). */
-  readonly y: number;
-  /** Columns of the crop. */
-  readonly width: number;
-  /** Rows of the crop. */
-  readonly height: number;
-  /** Row-major [height, width], 0 or 1. */
-  readonly data: Uint8Array;
-}
+export type { CroppedMask };
 
 /** What `maskTargets` resamples to, and how. */
 export interface MaskTargetOptions {
