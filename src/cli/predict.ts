@@ -12,12 +12,13 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 import type { MaskRcnn } from '../model/index.js';
-import { type CellmaskConfig, isPresetName, loadConfig, presets, setConfigValues, validateConfig } from '../config/index.js';
+import type { CellmaskConfig } from '../config/index.js';
 import { writeFileAtomic } from '../data/atomic.js';
 import { listImages } from '../data/dataset.js';
 import { readPng } from '../data/image.js';
 import { type SubmissionRow, writeSubmissionCsv } from '../data/submission.js';
-import { type Command, type CommandIO, UsageError, intOption, parseCommandArgs, requireOption } from './command.js';
+import { type Command, type CommandIO, UsageError, parseCommandArgs, requireOption } from './command.js';
+import { BACKEND_HELP, backendOptions, configWithOverrides, useBackend } from './setup.js';
 import { imageId, pictureFromPng, predictionJson, submissionRows } from './predict-output.js';
 
 const help = `Usage: cellmask predict --weights FILE --config PRESET_OR_FILE --input PNG_OR_DIR --out DIR [options]
@@ -44,15 +45,11 @@ Options:
                         rounded to 5 significant digits, masks as Kaggle run-length text;
                         csv: one submission.csv (id,predicted; one row per non-empty mask,
                         an image without any gets one row with an empty predicted)
-  --backend wasm|cpu    TensorFlow.js backend (default wasm); each is an optional peer
-                        dependency: @tensorflow/tfjs-backend-wasm, @tensorflow/tfjs-backend-cpu
-  --threads N           threads of the wasm backend (default: every core)
+${BACKEND_HELP}
   -h, --help            show this help
 
 One progress line per image (time taken, detections) goes to stderr, a summary to stdout.
 `;
-
-type Backend = 'wasm' | 'cpu';
 
 export const command: Command = {
   name: 'predict',
@@ -80,12 +77,10 @@ export const command: Command = {
     const out = requireOption(values, 'out');
     const format = values.format ?? 'json';
     if (format !== 'json' && format !== 'csv') throw new UsageError(`--format must be json or csv, got "${format}"`);
-    const backend = (values.backend ?? 'wasm') as Backend;
-    if (backend !== 'wasm' && backend !== 'cpu') throw new UsageError(`--backend must be wasm or cpu, got "${backend}"`);
-    if (values.threads !== undefined && backend !== 'wasm') throw new UsageError('--threads applies to --backend wasm only');
-    const threads = values.threads === undefined ? undefined : intOption(values.threads, 'threads', 0, 1);
+    const { backend, threads } = backendOptions(values);
 
     const cfg = await configWithOverrides(configName, values.set ?? []);
+    if (!cfg.MODEL.MASK_ON) throw new UsageError('the config has MODEL.MASK_ON False: predict writes masks, so it needs a Mask R-CNN config');
     const files = await inputPngs(input);
     await mkdir(out, { recursive: true });
     const backendInfo = await useBackend(backend, threads, io);
@@ -117,37 +112,6 @@ function seconds(since: number): string {
   return ((performance.now() - since) / 1000).toFixed(2);
 }
 
-/**
- * The config of `--config` with every `--set` applied in order, validated. A bad `--set` is a
- * `UsageError` naming the assignment; an unreadable or invalid config file an `Error` naming it.
- */
-async function configWithOverrides(name: string, assignments: readonly string[]): Promise<CellmaskConfig> {
-  let cfg: CellmaskConfig;
-  try {
-    cfg = await loadConfig(name);
-  } catch (error) {
-    const known = isPresetName(name) || (await stat(name).then(() => true, () => false));
-    if (known) throw error;
-    throw new Error(`--config ${name}: neither a preset (${Object.keys(presets).join(', ')}) nor a readable file`, { cause: error });
-  }
-  for (const assignment of assignments) {
-    try {
-      cfg = setConfigValues(cfg, [assignment]);
-    } catch (error) {
-      throw new UsageError(`--set ${assignment}: ${(error as Error).message.replace(/^setConfigValues?(\([^)]*\))?: /, '')}`);
-    }
-  }
-  if (assignments.length > 0) {
-    try {
-      validateConfig(cfg, `--config ${name} with the --set values`);
-    } catch (error) {
-      throw new UsageError((error as Error).message.replace(/^validateConfig: /, ''));
-    }
-  }
-  if (!cfg.MODEL.MASK_ON) throw new UsageError('the config has MODEL.MASK_ON False: predict writes masks, so it needs a Mask R-CNN config');
-  return cfg;
-}
-
 /** `--input`: the file itself, or the directory's `.png` files sorted by name; ids must be unique. */
 async function inputPngs(input: string): Promise<string[]> {
   let isDirectory: boolean;
@@ -166,43 +130,6 @@ async function inputPngs(input: string): Promise<string[]> {
     seen.set(imageId(path), path);
   }
   return files;
-}
-
-/** Node's error for a package that is not installed, recognised by its code and the package's name. */
-function isMissingPackage(error: unknown, pkg: string): boolean {
-  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-  return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && typeof message === 'string' && message.includes(`'${pkg}`);
-}
-
-/**
- * Runs `load`, turning "package `pkg` not found" into an error that says what needs it and how
- * to install it.
- */
-export async function withOptionalPeer<T>(pkg: string, purpose: string, load: () => Promise<T>): Promise<T> {
-  try {
-    return await load();
-  } catch (error) {
-    if (!isMissingPackage(error, pkg)) throw error;
-    throw new Error(`${purpose} needs the optional peer dependency ${pkg}, which is not installed (npm install ${pkg})`, { cause: error });
-  }
-}
-
-/** Makes `backend` TensorFlow.js's active backend; returns it in words for the summary. */
-async function useBackend(backend: Backend, threads: number | undefined, io: CommandIO): Promise<string> {
-  const tf = await withOptionalPeer('@tensorflow/tfjs-core', 'cellmask predict', () => import('@tensorflow/tfjs-core'));
-  if (backend === 'cpu') {
-    // Importing the package registers the backend.
-    await withOptionalPeer('@tensorflow/tfjs-backend-cpu', '--backend cpu', () => import('@tensorflow/tfjs-backend-cpu'));
-    if (!(await tf.setBackend('cpu'))) throw new Error('--backend cpu: the cpu backend failed to initialize');
-    await tf.ready();
-    return 'cpu';
-  }
-  const { initWasmBackendNode } = await import('../backend/index.js');
-  const info = await withOptionalPeer('@tensorflow/tfjs-backend-wasm', '--backend wasm', () =>
-    initWasmBackendNode(threads === undefined ? {} : { threads }),
-  );
-  if (info.fallbackReason !== undefined && threads !== 1) io.stderr(`warning: wasm runs on one thread: ${info.fallbackReason}\n`);
-  return `wasm (${info.threads} thread${info.threads === 1 ? '' : 's'})`;
 }
 
 /** Names, at most `max` of them, then how many more. */

@@ -1,12 +1,14 @@
 /**
  * The named configs: Detectron2's `mask_rcnn_R_50_FPN_3x`, the solution's `livecell_pretrain` and
- * `sartorius_finetune` (`../shared/seed/SOLUTION.md`), torchvision's `maskrcnn_resnet50_fpn`,
+ * `sartorius_finetune` (`../shared/seed/SOLUTION.md`), torchvision's `maskrcnn_resnet50_fpn`, the
+ * small `mask_rcnn_R_50_FPN_small` that trains in minutes on a CPU,
  * each written out in full in `presets/`. Detectron2's bare defaults (`DETECTRON2_DEFAULTS`, a C4
  * model cellmask does not build) are what config files without `_BASE_` start from.
  */
 import { detectron2Defaults } from './presets/detectron2-defaults.js';
 import { livecellPretrain } from './presets/livecell-pretrain.js';
 import { maskRcnnR50Fpn3x } from './presets/mask-rcnn-r50-fpn-3x.js';
+import { maskRcnnR50FpnSmall } from './presets/mask-rcnn-r50-fpn-small.js';
 import { sartoriusFinetune } from './presets/sartorius-finetune.js';
 import { torchvisionMaskrcnnResnet50Fpn } from './presets/torchvision-maskrcnn-resnet50-fpn.js';
 import type { CellmaskConfig } from './types.js';
@@ -20,6 +22,7 @@ export const presets = {
   livecell_pretrain: livecellPretrain,
   sartorius_finetune: sartoriusFinetune,
   torchvision_maskrcnn_resnet50_fpn: torchvisionMaskrcnnResnet50Fpn,
+  mask_rcnn_R_50_FPN_small: maskRcnnR50FpnSmall,
 } as const satisfies Record<string, CellmaskConfig>;
 
 /** A preset's name. */

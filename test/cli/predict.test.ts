@@ -14,7 +14,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import ndarray from 'ndarray';
 
 import { main } from '../../src/cli/main.js';
-import { command, withOptionalPeer } from '../../src/cli/predict.js';
+import { command } from '../../src/cli/predict.js';
+import { withOptionalPeer } from '../../src/cli/setup.js';
 import { getPreset, setConfigValues } from '../../src/config/index.js';
 import { writePng } from '../../src/data/image.js';
 import { readSubmissionCsv } from '../../src/data/submission.js';
