@@ -17,7 +17,7 @@ export const maskRcnnR50FpnSmall: CellmaskConfig = {
     WEIGHTS: '',
     MASK_ON: true,
     PIXEL_MEAN: [103.53, 116.28, 123.675],
-    PIXEL_STD: [1.0, 1.0, 1.0],
+    PIXEL_STD: [57.375, 57.12, 58.395],
     BACKBONE: { NAME: 'build_resnet_fpn_backbone', FREEZE_AT: 0 },
     RESNETS: {
       DEPTH: 50,
