@@ -1,0 +1,26 @@
+/**
+ * `--set` values that make `mask_rcnn_R_50_FPN_small` tiny for the training tests: a network of a
+ * few thousand parameters on 64-80 px inputs, where a step takes well under a second.
+ */
+export const TINY_TRAINING: readonly string[] = [
+  'MODEL.RESNETS.STEM_OUT_CHANNELS=8',
+  'MODEL.RESNETS.RES2_OUT_CHANNELS=16',
+  'MODEL.RESNETS.WIDTH_PER_GROUP=4',
+  'MODEL.FPN.OUT_CHANNELS=16',
+  'MODEL.ROI_BOX_HEAD.FC_DIM=32',
+  'MODEL.ROI_MASK_HEAD.CONV_DIM=16',
+  'MODEL.RPN.POST_NMS_TOPK_TRAIN=200',
+  'MODEL.RPN.PRE_NMS_TOPK_TRAIN=400',
+  'MODEL.ROI_HEADS.BATCH_SIZE_PER_IMAGE=32',
+  'INPUT.MIN_SIZE_TRAIN=(64, 80)',
+  'INPUT.MAX_SIZE_TRAIN=128',
+  'INPUT.MIN_SIZE_TEST=64',
+  'INPUT.MAX_SIZE_TEST=128',
+  'DATALOADER.NUM_WORKERS=0',
+  'SOLVER.MAX_ITER=6',
+  'SOLVER.WARMUP_ITERS=2',
+  'SOLVER.STEPS=(4,)',
+  'SOLVER.CHECKPOINT_PERIOD=2',
+  'TEST.EVAL_PERIOD=3',
+  'TEST.DETECTIONS_PER_IMAGE=50',
+];
