@@ -4,7 +4,7 @@
  * the brief asks for. Needs `npm run build` first, as `npm test` does.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 
 interface Manifest {
@@ -35,6 +35,15 @@ describe('package manifest', () => {
       assert.ok(typeof entry === 'object', `./${sub} is exported`);
       assert.deepEqual(Object.keys(entry), ['types', 'default'], `./${sub}: types first`);
     }
+  });
+
+  it('exports every module folder of src/ that has an index (all but the CLI and utils)', () => {
+    const folders = readdirSync(new URL('src/', root), { withFileTypes: true })
+      .filter((d) => d.isDirectory() && existsSync(new URL(`src/${d.name}/index.ts`, root)))
+      .map((d) => d.name);
+    const missing = folders.filter((name) => !(`./${name}` in manifest.exports));
+    assert.deepEqual(missing, []);
+    assert.ok(folders.includes('train') && folders.includes('model'));
   });
 
   it('resolves every subpath by name to built modules with declarations', { skip: !built && 'dist/ not built (npm run build)' }, async () => {
