@@ -19,11 +19,12 @@ import * as tf from '@tensorflow/tfjs-core';
  * |x| - beta/2 where |x| >= beta, x^2 / (2 beta) below; plain L1 when beta < 1e-5.
  * Written with `minimum` instead of a branch: with m = min(|x|, beta),
  * m^2 / (2 beta) + (|x| - m) is the same piecewise function and differentiable without a
- * comparison op.
+ * comparison op. |x| is relu(x) + relu(-x), whose gradient at 0 is 0 as PyTorch's is
+ * (tfjs's Abs gradient is -1 there).
  */
 export function smoothL1(x: tf.Tensor, beta: number): tf.Tensor {
   return tf.tidy(() => {
-    const a = tf.abs(x);
+    const a = tf.add(tf.relu(x), tf.relu(tf.neg(x)));
     if (beta < 1e-5) return a;
     const m = tf.minimum(a, beta);
     return tf.add(tf.div(tf.square(m), 2 * beta), tf.sub(a, m));
@@ -75,10 +76,18 @@ export function rpnLosses(
   options: RpnLossOptions,
 ): { loss_rpn_cls: tf.Scalar; loss_rpn_loc: tf.Scalar } {
   const n = targets.length;
+  if (logits.length === 0 || logits.length !== deltas.length) {
+    throw new Error(`rpnLosses: expected as many levels of deltas as of logits (at least one), got ${logits.length} and ${deltas.length}`);
+  }
   const a = logits.reduce((s, l) => s + l.shape[1], 0);
   if (n === 0 || logits.some((l) => l.shape[0] !== n)) {
     throw new Error(`rpnLosses: expected logits of ${n} image(s) (one per target), got shapes ${logits.map((l) => `[${l.shape.join(', ')}]`).join(' ')}`);
   }
+  deltas.forEach((d, l) => {
+    if (d.rank !== 3 || d.shape[0] !== n || d.shape[1] !== logits[l].shape[1] || d.shape[2] !== 4) {
+      throw new Error(`rpnLosses: deltas[${l}] must be [${n}, ${logits[l].shape[1]}, 4] like logits[${l}], got [${d.shape.join(', ')}]`);
+    }
+  });
   const valid = new Float32Array(n * a);
   const foreground = new Float32Array(n * a);
   const targetDeltas = new Float32Array(n * a * 4);
@@ -88,6 +97,7 @@ export function rpnLosses(
     }
     for (let j = 0; j < a; j++) {
       const label = t.labels[j];
+      if (label !== -1 && label !== 0 && label !== 1) throw new RangeError(`rpnLosses: targets[${i}].labels[${j}] is ${label}, expected -1, 0 or 1`);
       valid[i * a + j] = label >= 0 ? 1 : 0;
       foreground[i * a + j] = label === 1 ? 1 : 0;
     }
@@ -184,6 +194,8 @@ export function maskLoss(logits: tf.Tensor4D, classes: Int32Array, targets: Floa
   if (classes.length !== p || targets.length !== p * h * w) {
     throw new Error(`maskLoss: ${p} RoIs of ${h}x${w} logits, ${classes.length} classes and ${targets.length} target pixels`);
   }
+  const bad = k === 1 ? -1 : classes.findIndex((c) => !(c >= 0 && c < k));
+  if (bad >= 0) throw new RangeError(`maskLoss: classes[${bad}] = ${classes[bad]} is outside [0, ${k})`);
   return tf.tidy(() => {
     if (p === 0) return tf.mul(tf.sum(logits), 0) as tf.Scalar;
     let selected: tf.Tensor;

@@ -266,7 +266,7 @@ describe('gradients by hand', () => {
     // PyTorch's d|x|/dx at 0 is sign(0) = 0 (Detectron2's beta-0 smooth_l1_loss is torch.abs);
     // tfjs's Abs gradient is step(x, -1) = -1 at 0. Only reached when a foreground delta equals
     // its target exactly.
-    it(`${backend}: d smoothL1 / dx at x = 0 with beta 0 is 0, as in PyTorch`, { todo: 'tfjs Abs gradient is -1 at 0 (losses.ts uses tf.abs for beta < 1e-5)' }, async () => {
+    it(`${backend}: d smoothL1 / dx at x = 0 with beta 0 is 0, as in PyTorch`, async () => {
       await onBackend(backend, true, () => {
         const x = tf.tensor1d([0]);
         const g = take(tf.grad((v) => tf.sum(smoothL1(v, 0)))(x));
@@ -442,7 +442,7 @@ describe('bad input: the error names the function', () => {
     // Not checked by losses.ts: tf's own broadcasting error (not naming rpnLosses) when the
     // deltas cover another number of anchors, and no error at all when they cover more images
     // (deltas [2, A, 4] with one image's targets broadcast: both images' deltas enter the loss).
-    it(`${backend}: rpnLosses rejects deltas that do not match the logits`, { todo: 'rpnLosses does not check the deltas\' shapes' }, async () => {
+    it(`${backend}: rpnLosses rejects deltas that do not match the logits`, async () => {
       await onBackend(backend, false, () => {
         const logits = [tf.zeros([1, 3]) as tf.Tensor2D];
         const target: RpnLossTargets = { labels: new Int8Array(3), deltas: new Float32Array(12) };
@@ -463,7 +463,7 @@ describe('bad input: the error names the function', () => {
 
     // Detectron2 indexes pred_mask_logits[indices, gt_classes], which raises for a class >= K;
     // maskLoss's one-hot is all zeros there, so the RoI silently gets logits 0 (loss ln 2).
-    it(`${backend}: maskLoss rejects classes outside [0, K)`, { todo: 'maskLoss does not check classes' }, async () => {
+    it(`${backend}: maskLoss rejects classes outside [0, K)`, async () => {
       await onBackend(backend, false, () => {
         const logits = tf.zeros([2, 4, 4, 3]) as tf.Tensor4D;
         try {
