@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --quick] [--only NAME,...] [--out DIR]`: runs the benchmarks (the toolkit's
- * cases and `model`), prints tables and writes the results as JSON to DIR (default bench-results/). Timings are reported, never
+ * cases, `model` and `wasm-training-kernels`), prints tables and writes the results as JSON to DIR (default bench-results/). Timings are reported, never
  * asserted on; a case whose two sides disagree is flagged as a mismatch and fails the run.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { type BenchCase, type BenchResult, formatTable, runCase } from './harness.js';
 import { benchModel, formatModelTable } from './model.bench.js';
 import { toolkitCases } from './toolkit.bench.js';
+import { benchWasmTrainingKernels, formatWasmTrainingKernelsTable } from './wasm-training-kernels.js';
 
 const { values } = parseArgs({
   options: {
@@ -24,8 +25,9 @@ const all: readonly BenchCase[] = [...toolkitCases];
 const only = values.only?.split(',');
 const selected = only === undefined ? all : all.filter((c) => only.includes(c.name));
 const withModel = only === undefined || only.includes('model');
-if (selected.length === 0 && !withModel) {
-  console.error(`bench: no case named ${values.only}; cases: ${[...all.map((c) => c.name), 'model'].join(', ')}`);
+const withTrainingKernels = only === undefined || only.includes('wasm-training-kernels');
+if (selected.length === 0 && !withModel && !withTrainingKernels) {
+  console.error(`bench: no case named ${values.only}; cases: ${[...all.map((c) => c.name), 'model', 'wasm-training-kernels'].join(', ')}`);
   process.exit(2);
 }
 
@@ -50,8 +52,18 @@ if (withModel) {
   console.log(`results written to ${modelFile}`);
 }
 
-const mismatched = results.filter((r) => r.mismatch !== undefined);
+const kernelMismatches: string[] = [];
+if (withTrainingKernels) {
+  const kernels = await benchWasmTrainingKernels(values.quick);
+  console.log(`\n${formatWasmTrainingKernelsTable(kernels)}`);
+  const kernelsFile = join(values.out, `wasm-training-kernels${values.quick ? '-quick' : ''}.json`);
+  writeFileSync(kernelsFile, `${JSON.stringify({ date: new Date().toISOString(), quick: values.quick, machine, result: kernels }, null, 2)}\n`);
+  console.log(`results written to ${kernelsFile}`);
+  kernelMismatches.push(...kernels.results.filter((k) => k.mismatch !== undefined).map((k) => `wasm-training-kernels ${k.kernel}`));
+}
+
+const mismatched = [...results.filter((r) => r.mismatch !== undefined).map((r) => r.name), ...kernelMismatches];
 if (mismatched.length > 0) {
-  console.error(`bench: ${mismatched.length} case(s) computed something other than the reference: ${mismatched.map((r) => r.name).join(', ')}`);
+  console.error(`bench: ${mismatched.length} case(s) computed something other than the reference: ${mismatched.join(', ')}`);
   process.exit(1);
 }

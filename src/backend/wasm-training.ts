@@ -4,11 +4,12 @@
  * The wasm backend was built for inference and it shows in a gradient step: it has no
  * `Conv2DBackpropFilter` (no conv weight gradient at all) and no `UnsortedSegmentSum` (no
  * gather gradient); its `Conv2DBackpropInput` is a naive loop (~1.7 GFLOP/s, forward conv
- * runs at 25-40); and its `BatchMatMul` reaches XNNPACK's GEMM only without transpose flags,
- * which tfjs's MatMul gradient always sets (with them: a naive loop, 20-50x slower).
- * `registerWasmTrainingKernels` replaces those four kernels with compositions of the backend's
- * own fast kernels (XNNPACK's Conv2D and flag-free BatchMatMul) and a little JavaScript;
- * `unregisterWasmTrainingKernels` puts back exactly what was there.
+ * runs at 25-40); its `BatchMatMul` reaches XNNPACK's GEMM only without transpose flags, which
+ * tfjs's MatMul gradient always sets (with them: a naive loop, 20-50x slower); and its
+ * `MaxPoolGrad` does window-area-squared work per pixel (a ResNet stem's pool gradient ran 80x
+ * longer than the pool). `registerWasmTrainingKernels` replaces those five kernels with
+ * compositions of the backend's own fast kernels (XNNPACK's Conv2D and flag-free BatchMatMul)
+ * and a little JavaScript; `unregisterWasmTrainingKernels` puts back exactly what was there.
  *
  * Nothing happens on import, and this module does not import the wasm package: it works on
  * whatever `wasm` backend the application registered (`initWasmBackendNode`, or
@@ -59,6 +60,7 @@ export function registerWasmTrainingKernels(): void {
     [tf.Conv2DBackpropInput, asKernelFunc(conv2DBackpropInput)],
     [tf.BatchMatMul, asKernelFunc(batchMatMul)],
     [tf.UnsortedSegmentSum, asKernelFunc(unsortedSegmentSum)],
+    [tf.MaxPoolGrad, asKernelFunc(maxPoolGrad)],
   ];
   saved = new Map(kernels.map(([name]) => [name, tf.getKernel(name, BACKEND)]));
   for (const [kernelName, kernelFunc] of kernels) {
@@ -126,7 +128,7 @@ function zeros(shape: number[], backend: WasmBackend, dtype: tf.DataType = 'floa
 
 /**
  * dst[dstOffset + c * dstRowStride + r] = src[srcOffset + r * srcRowStride + c] for r < rows,
- * c < cols: a transpose of a (possibly strided) block, in 16 x 16 tiles, which measured 3-6x
+ * c < cols: a transpose of a (possibly strided) block, in 8 x 8 tiles, which measured 3-6x
  * faster here than the wasm backend's Transpose kernel on the tall matrices of a gradient.
  */
 function transposeBlock(
@@ -139,7 +141,7 @@ function transposeBlock(
   rows: number,
   cols: number,
 ): void {
-  const TILE = 16;
+  const TILE = 8;
   for (let r0 = 0; r0 < rows; r0 += TILE) {
     const r1 = Math.min(r0 + TILE, rows);
     for (let c0 = 0; c0 < cols; c0 += TILE) {
@@ -168,8 +170,9 @@ function transposeLastTwo(x: tf.TensorInfo, backend: WasmBackend): tf.TensorInfo
 /**
  * a [...batch, M, K] (or [..., K, M] with transposeA) x b [...batch, K, N] (or [..., N, K] with
  * transposeB) -> [...batch, M, N]. Operands with a transpose flag are transposed explicitly,
- * then the original kernel runs without flags; when only `a` has batch dimensions they are
- * folded into M ([B, M, K] -> [1, B*M, K]), which takes XNNPACK's GEMM instead of a loop.
+ * then the original kernel runs without flags. When b has no batch (or only ones), a's batch
+ * dimensions are folded into M ([B, M, K] -> [1, B*M, K]): the original hands only batch 1
+ * to XNNPACK's GEMM, anything else to a loop. Batched b stays with the original.
  */
 function batchMatMul({ inputs, backend, attrs }: KernelArgs<'a' | 'b'>): tf.TensorInfo {
   const { transposeA, transposeB } = attrs as unknown as tf.BatchMatMulAttrs;
@@ -177,7 +180,7 @@ function batchMatMul({ inputs, backend, attrs }: KernelArgs<'a' | 'b'>): tf.Tens
   const b = transposeB ? transposeLastTwo(inputs.b, backend) : inputs.b;
   try {
     const batchB = tf.util.sizeFromShape(b.shape.slice(0, -2));
-    if (batchB !== 1 || a.shape.length < 2) return originalMatMul(a, b, backend);
+    if (batchB !== 1) return originalMatMul(a, b, backend);
     const [m, k] = a.shape.slice(-2);
     const n = b.shape[b.shape.length - 1];
     const rows = tf.util.sizeFromShape(a.shape.slice(0, -1));
@@ -219,76 +222,104 @@ function convInfo(
   );
 }
 
-/** Output columns (taps x Cin) gathered per matmul by the filter gradient: wide enough to keep the GEMM efficient when Cin is small. */
-const FILTER_GRAD_COLUMNS = 256;
+/** Output pixels per matmul of the filter gradient (its K): XNNPACK streams all of K per output tile, so a long K runs from memory rather than cache. */
+const FILTER_GRAD_PIXELS = 2048;
+/** Most floats in one im2col block of the filter gradient (the rest of the taps go in another matmul). */
+const FILTER_GRAD_BLOCK = 1 << 23;
 
 /**
- * dW [KH,KW,Cin,Cout] = sum over output pixels of x's window times dy, for
- * x [N,H,W,Cin], dy [N,OH,OW,Cout]. Taps are taken in groups of G (G*Cin about
- * FILTER_GRAD_COLUMNS): each group's windows of x form cols [P, G*Cin] (im2col), and
- * dyT [Cout, P] x cols -> [Cout, G*Cin] is one flag-free GEMM; dy is transposed once for all.
+ * dW [KH,KW,Cin,Cout] = sum over output pixels p of window(p) (x) dy[p], for x [N,H,W,Cin],
+ * dy [N,OH,OW,Cout]. The output pixels are taken a few output rows at a time (a chunk of
+ * about FILTER_GRAD_PIXELS pixels, Pc) and for each chunk one flag-free GEMM per group of taps:
+ * colsT [taps*Cin, Pc] (im2col, transposed) x dy [Pc, Cout] -> [taps*Cin, Cout], rows
+ * (tap, Cin) as in dW. XNNPACK packs its right operand on every new tensor, a cost that only
+ * the rows of the left one amortize: so dy is the right operand, packed once per chunk for
+ * all taps, and the left has taps*Cin rows, not Cout.
  */
 function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs<'x' | 'dy'>): tf.TensorInfo {
   const { x, dy } = inputs;
   const convAttrs = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
   const info = convInfo('Conv2DBackpropFilter', x.shape, convAttrs.filterShape, convAttrs);
-  const { filterHeight: kh, filterWidth: kw, inChannels: cin, outChannels: cout } = info;
-  const pixels = info.batchSize * info.outHeight * info.outWidth;
+  const { filterHeight: kh, filterWidth: kw, inChannels: cin, outChannels: cout, outWidth: ow } = info;
   checkShape('Conv2DBackpropFilter', 'dy', dy.shape, info.outShape);
 
-  const dyT = transposeLastTwo(view(dy, [1, pixels, cout]), backend); // [P, Cout] -> [Cout, P]
-  const dW = backend.makeOutput([kh, kw, cin, cout], 'float32');
-  const group = Math.max(1, Math.floor(FILTER_GRAD_COLUMNS / cin));
-  for (let first = 0; first < kh * kw; first += group) {
-    const taps = Math.min(group, kh * kw - first);
-    const cols = windowsOf(x, info, first, taps, backend);
-    const product = originalMatMul(dyT, view(cols, [1, pixels, taps * cin]), backend); // [1, Cout, taps*Cin]
-    if (cols.dataId !== x.dataId) backend.disposeData(cols.dataId);
-    // [Cout, taps*Cin] -> taps x [Cin, Cout], each into its place in dW.
-    const [src, dst] = [backend.typedArrayFromHeap(product), backend.typedArrayFromHeap(dW)];
-    for (let t = 0; t < taps; t++) transposeBlock(src, t * cin, taps * cin, dst, (first + t) * cin * cout, cout, cout, cin);
-    backend.disposeData(product.dataId);
+  const pixelsIn = x.shape[0] * x.shape[1] * x.shape[2];
+  const xT = backend.makeOutput([cin, pixelsIn], 'float32'); // [N*H*W, Cin] -> [Cin, N*H*W]
+  transposeBlock(backend.typedArrayFromHeap(x), 0, cin, backend.typedArrayFromHeap(xT), 0, pixelsIn, pixelsIn, cin);
+  const sums = new Float32Array(kh * kw * cin * cout); // dW, summed over the chunks
+  const outRows = info.batchSize * info.outHeight; // output rows of all images, (n, oh)
+  const rowsPerChunk = Math.max(1, Math.floor(FILTER_GRAD_PIXELS / ow));
+  const tapsPerBlock = Math.max(1, Math.floor(FILTER_GRAD_BLOCK / (cin * rowsPerChunk * ow)));
+  for (let firstRow = 0; firstRow < outRows; firstRow += rowsPerChunk) {
+    const rows = Math.min(rowsPerChunk, outRows - firstRow);
+    const dyChunk = backend.makeOutput([1, rows * ow, cout], 'float32');
+    copy(backend.typedArrayFromHeap(dy), firstRow * ow * cout, backend.typedArrayFromHeap(dyChunk), 0, rows * ow * cout);
+    for (let first = 0; first < kh * kw; first += tapsPerBlock) {
+      const taps = Math.min(tapsPerBlock, kh * kw - first);
+      const colsT = windowsOf(xT, info, { first, taps, firstRow, rows }, backend); // [1, taps*Cin, Pc]
+      const product = originalMatMul(colsT, dyChunk, backend); // [1, taps*Cin, Cout]
+      backend.disposeData(colsT.dataId);
+      const part = backend.typedArrayFromHeap(product);
+      const offset = first * cin * cout;
+      for (let k = 0; k < part.length; k++) sums[offset + k] += part[k];
+      backend.disposeData(product.dataId);
+    }
+    backend.disposeData(dyChunk.dataId);
   }
-  backend.disposeData(dyT.dataId);
+  backend.disposeData(xT.dataId);
+  const dW = backend.makeOutput([kh, kw, cin, cout], 'float32');
+  backend.typedArrayFromHeap(dW).set(sums);
   return dW;
 }
 
+/** Which part of the im2col matrix `windowsOf` makes: taps first .. first+taps-1, output rows firstRow .. firstRow+rows-1. */
+interface WindowRange {
+  /** The first tap, row-major over KH x KW. */
+  readonly first: number;
+  readonly taps: number;
+  /** The first output row, counting the rows of all images in turn (n * OH + oh). */
+  readonly firstRow: number;
+  readonly rows: number;
+}
+
 /**
- * im2col for taps first .. first+taps-1 (row-major over KH x KW): cols [P, taps*Cin], row p =
- * (n, oh, ow) holding, per tap (i, j), x[n, oh*sH + i - padTop, ow*sW + j - padLeft, :] (zeros
- * outside x). A 1x1 filter at stride 1 without padding needs no copy: x itself is returned.
+ * im2col, transposed: colsT [1, taps*Cin, rows*OW], row (tap (i, j), c) holding for each output
+ * pixel (n, oh, ow) of the range xT[c, n, oh*sH + i - padTop, ow*sW + j - padLeft] (zero
+ * outside x), from xT [Cin, N, H, W]: each output row is one run of x's row.
  */
-function windowsOf(x: tf.TensorInfo, info: tf.backend_util.Conv2DInfo, first: number, taps: number, backend: WasmBackend): tf.TensorInfo {
+function windowsOf(xT: tf.TensorInfo, info: tf.backend_util.Conv2DInfo, range: WindowRange, backend: WasmBackend): tf.TensorInfo {
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin, outHeight: oh, outWidth: ow } = info;
   const { strideHeight: sh, strideWidth: sw, filterWidth: kw } = info;
   const { top, left } = info.padInfo;
-  if (info.filterHeight === 1 && kw === 1 && sh === 1 && sw === 1 && top === 0 && left === 0 && oh === h && ow === w) return x;
-  const cols = backend.makeOutput([n * oh * ow, taps * cin], 'float32');
-  const [src, dst] = [backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(cols)];
-  const rowLength = taps * cin;
-  for (let img = 0; img < n; img++) {
-    for (let r = 0; r < oh; r++) {
-      const rowStart = (img * oh + r) * ow * rowLength;
-      for (let t = 0; t < taps; t++) {
-        const [i, j] = [Math.floor((first + t) / kw), (first + t) % kw];
+  const { first, taps, firstRow, rows } = range;
+  const colsT = backend.makeOutput([1, taps * cin, rows * ow], 'float32');
+  const [src, dst] = [backend.typedArrayFromHeap(xT), backend.typedArrayFromHeap(colsT)];
+  for (let t = 0; t < taps; t++) {
+    const [i, j] = [Math.floor((first + t) / kw), (first + t) % kw];
+    // Output columns whose input column c*sW + j - padLeft lies inside x: [c0, c1).
+    const c0 = Math.min(ow, Math.max(0, Math.ceil((left - j) / sw)));
+    const c1 = Math.max(c0, Math.min(ow, Math.ceil((w + left - j) / sw)));
+    for (let c = 0; c < cin; c++) {
+      for (let row = 0; row < rows; row++) {
+        const [img, r] = [Math.floor((firstRow + row) / oh), (firstRow + row) % oh];
         const ih = r * sh + i - top;
-        // Output columns c whose input column c*sW + j - padLeft lies inside x: [c0, c1).
-        const c0 = ih < 0 || ih >= h ? ow : Math.min(ow, Math.max(0, Math.ceil((left - j) / sw)));
-        const c1 = Math.max(c0, Math.min(ow, Math.ceil((w + left - j) / sw)));
-        const from = ((img * h + ih) * w + c0 * sw + j - left) * cin;
-        const to = rowStart + c0 * rowLength + t * cin;
-        if (taps === 1 && sw === 1) {
-          copy(src, from, dst, to, (c1 - c0) * cin); // one contiguous run
-        } else {
-          for (let c = c0; c < c1; c++) copy(src, from + (c - c0) * sw * cin, dst, to + (c - c0) * rowLength, cin);
+        const to = ((t * cin + c) * rows + row) * ow;
+        if (ih < 0 || ih >= h) {
+          dst.fill(0, to, to + ow);
+          continue;
         }
-        for (const [z0, z1] of [[0, c0], [c1, ow]]) {
-          for (let c = z0; c < z1; c++) dst.fill(0, rowStart + c * rowLength + t * cin, rowStart + c * rowLength + (t + 1) * cin);
+        dst.fill(0, to, to + c0);
+        dst.fill(0, to + c1, to + ow);
+        const from = ((c * n + img) * h + ih) * w + c0 * sw + j - left;
+        if (sw === 1) {
+          copy(src, from, dst, to + c0, c1 - c0);
+        } else {
+          for (let k = 0; k < c1 - c0; k++) dst[to + c0 + k] = src[from + k * sw];
         }
       }
     }
   }
-  return cols;
+  return colsT;
 }
 
 /** dst[to .. to+count) = src[from .. from+count): `set` for long runs, a loop for short ones (subarray costs more than a few elements). */
@@ -416,6 +447,56 @@ function checkShape(op: string, name: string, got: readonly number[], expected: 
   if (got.length !== expected.length || got.some((d, i) => d !== expected[i])) {
     throw new Error(`${op} (wasm training kernels): ${name} must have shape [${expected.join(', ')}], got [${got.join(', ')}]`);
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// MaxPoolGrad
+
+/**
+ * dx [N,H,W,C] of a max pool of input [N,H,W,C] for dy [N,OH,OW,C]: each output pixel's dy
+ * goes to the first maximum of its window (row-major, padding excluded), as on the cpu
+ * backend. The wasm backend's loop finds, for each input pixel, every window over it and that
+ * window's maximum again (window area squared work per pixel: 80x its forward pool for 3x3);
+ * this finds each window's maximum once.
+ */
+function maxPoolGrad({ inputs, backend, attrs }: KernelArgs<'dy' | 'input'>): tf.TensorInfo {
+  const { dy, input } = inputs;
+  const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolGradAttrs;
+  const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
+  checkShape('MaxPoolGrad', 'dy', dy.shape, info.outShape);
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = info;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const { top, left } = info.padInfo;
+  const dx = zeros(input.shape, backend);
+  const [x, g, out] = [backend.typedArrayFromHeap(input), backend.typedArrayFromHeap(dy), backend.typedArrayFromHeap(dx)];
+  const best = new Float32Array(c);
+  const where = new Int32Array(c); // per channel, the index in x of the window's maximum; -1: none yet
+  for (let img = 0; img < n; img++) {
+    for (let r = 0; r < oh; r++) {
+      for (let col = 0; col < ow; col++) {
+        best.fill(-Infinity);
+        where.fill(-1);
+        for (let i = 0; i < kh; i++) {
+          const ih = r * sh + i - top;
+          if (ih < 0 || ih >= h) continue;
+          for (let j = 0; j < kw; j++) {
+            const iw = col * sw + j - left;
+            if (iw < 0 || iw >= w) continue;
+            const base = ((img * h + ih) * w + iw) * c;
+            for (let k = 0; k < c; k++) {
+              if (x[base + k] > best[k]) {
+                best[k] = x[base + k];
+                where[k] = base + k;
+              }
+            }
+          }
+        }
+        const from = ((img * oh + r) * ow + col) * c;
+        for (let k = 0; k < c; k++) if (where[k] >= 0) out[where[k]] += g[from + k];
+      }
+    }
+  }
+  return dx;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 /**
  * The wasm training kernels (src/backend/wasm-training.ts) against the cpu backend's own
  * kernels, which serve as the slow, obviously-correct oracle: conv gradients at the strides and
- * paddings a ResNet uses, BatchMatMul with every transpose flag, UnsortedSegmentSum, a whole
- * gradient through tf.grads, and registering / restoring the kernels.
+ * paddings a ResNet uses, BatchMatMul with every transpose flag, MaxPoolGrad, UnsortedSegmentSum,
+ * a whole gradient through tf.grads, and registering / restoring the kernels.
  */
 import '@tensorflow/tfjs'; // registers tfjs-core's gradient functions (its Node bundle has none)
 
@@ -90,6 +90,7 @@ const CONV_CASES: readonly ConvCase[] = [
   { name: '7x7 stride 2 pad 3 (the stem)', x: [1, 15, 13, 3], filter: [7, 7, 3, 8], strides: 2, pad: 3 },
   { name: '3x3 stride 1, 40 channels (taps gathered in groups)', x: [1, 6, 5, 40], filter: [3, 3, 40, 16], strides: 1, pad: 'same' },
   { name: '3x3 stride 2, 300 channels (one tap per matmul)', x: [1, 5, 4, 300], filter: [3, 3, 300, 7], strides: 2, pad: 'same' },
+  { name: '3x3 stride 1, more output pixels than one chunk of the filter gradient', x: [2, 41, 60, 3], filter: [3, 3, 3, 4], strides: 1, pad: 'same' },
   { name: '2x2 stride 1, padding beyond the filter (dy cropped)', x: [1, 5, 6, 2], filter: [2, 2, 2, 3], strides: 1, pad: [[0, 0], [3, 0], [0, 2], [0, 0]] },
 ];
 
@@ -157,6 +158,29 @@ describe('wasm training kernels', () => {
     }
   });
 
+  describe('MaxPoolGrad', () => {
+    const cases = [
+      { name: '3x3 stride 2 pad 1 (the ResNet stem), odd size', x: [2, 9, 11, 5], filterSize: 3, strides: 2, pad: 1 },
+      { name: '3x3 stride 2 same, even size', x: [1, 10, 8, 3], filterSize: 3, strides: 2, pad: 'same' },
+      { name: '1x1 stride 2 (FPN P6)', x: [1, 7, 8, 4], filterSize: 1, strides: 2, pad: 'valid' },
+      { name: '2x2 stride 1 valid', x: [1, 5, 6, 2], filterSize: 2, strides: 1, pad: 'valid' },
+    ] as const;
+    for (const c of cases) {
+      it(`${c.name}, with ties (ReLU zeros): the first maximum of each window gets dy`, async () => {
+        // Most values are 0, as after a ReLU: many windows tie, many hold only zeros.
+        const x = values(tf.util.sizeFromShape([...c.x]), 11).map((v) => Math.max(0, v - 0.3));
+        const attrs = { filterSize: c.filterSize, strides: c.strides, pad: c.pad };
+        await useBackend('cpu');
+        const output = tf.tidy(() => tf.maxPool(tf.tensor4d(x, [...c.x]), c.filterSize, c.strides, c.pad));
+        const [outShape, outData] = [output.shape, (await output.data()) as Float32Array];
+        output.dispose();
+        const inputs = { dy: { shape: outShape, data: values(outData.length, 12) }, input: { shape: [...c.x], data: x }, output: { shape: outShape, data: outData } };
+        // Overlapping windows sum in float32 here, in float64 on cpu; a tie broken otherwise would move a whole dy value.
+        await checkAgainstCpu('MaxPoolGrad', inputs, attrs, 1e-6);
+      });
+    }
+  });
+
   describe('UnsortedSegmentSum', () => {
     it('sums rows with repeated ids and leaves missing ids zero', async () => {
       const ids = Int32Array.from([0, 2, 2, 5, 0, 2]); // 1, 3 and 4 missing
@@ -181,17 +205,17 @@ describe('wasm training kernels', () => {
     });
   });
 
-  describe('a gradient through conv, relu, matMul and gather', () => {
-    /** d/d(w1, w2) of sum(gather(relu(conv2d(x, w1, stride 2)) reshaped x w2, rows)) on `backend`. */
+  describe('a gradient through conv, relu, maxPool, matMul and gather', () => {
+    /** d/d(w1, w2) of sum(gather(maxPool(relu(conv2d(x, w1, stride 2))) reshaped x w2, rows)) on `backend`. */
     async function gradients(backend: BackendName): Promise<Float32Array[]> {
       await useBackend(backend);
       return withoutLeaks(async () => {
-        const x = tf.tensor4d(values(2 * 9 * 8 * 3, 8), [2, 9, 8, 3]);
+        const x = tf.tensor4d(values(2 * 17 * 15 * 3, 8), [2, 17, 15, 3]);
         const w1 = tf.tensor4d(values(3 * 3 * 3 * 4, 9), [3, 3, 3, 4]);
         const w2 = tf.tensor2d(values(4 * 5, 10), [4, 5]);
         const rows = tf.tensor1d([3, 0, 3, 7], 'int32');
         const loss = (a: tf.Tensor, b: tf.Tensor) =>
-          tf.sum(tf.gather(tf.matMul(tf.reshape(tf.relu(tf.conv2d(x, a as tf.Tensor4D, 2, 'same')), [-1, 4]), b), rows));
+          tf.sum(tf.gather(tf.matMul(tf.reshape(tf.maxPool(tf.relu(tf.conv2d(x, a as tf.Tensor4D, 2, 'same')), 3, 2, 1), [-1, 4]), b), rows));
         const grads = tf.grads(loss)([w1, w2]);
         const data = await Promise.all(grads.map(async (g) => (await g.data()) as Float32Array));
         tf.dispose([x, w1, w2, rows, ...grads]);
@@ -211,14 +235,14 @@ describe('wasm training kernels', () => {
   describe('registration', () => {
     it('is idempotent and unregistering restores exactly the kernels there before', async () => {
       await useBackend('wasm');
-      const ours = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', 'UnsortedSegmentSum'].map((k) => tf.getKernel(k, 'wasm'));
+      const ours = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', 'UnsortedSegmentSum', 'MaxPoolGrad'].map((k) => tf.getKernel(k, 'wasm'));
       registerWasmTrainingKernels();
       ours.forEach((config, i) => assert.equal(tf.getKernel(config!.kernelName, 'wasm'), config, `kernel ${i} wrapped twice`));
 
       unregisterWasmTrainingKernels();
       assert.equal(tf.getKernel('Conv2DBackpropFilter', 'wasm'), undefined);
       assert.equal(tf.getKernel('UnsortedSegmentSum', 'wasm'), undefined);
-      for (const name of ['Conv2DBackpropInput', 'BatchMatMul']) {
+      for (const name of ['Conv2DBackpropInput', 'BatchMatMul', 'MaxPoolGrad']) {
         const restored = tf.getKernel(name, 'wasm');
         assert.ok(restored !== undefined && !ours.includes(restored), `${name} not restored`);
       }
