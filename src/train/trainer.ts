@@ -132,6 +132,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     start = 0;
     const init = new Random(seed);
     const source = options.weights ?? cfg.MODEL.WEIGHTS;
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) {
+      throw new Error(
+        `MODEL.WEIGHTS is ${source}, a URL: cellmask reads local safetensors files only. Convert the checkpoint (docs/weights.md) ` +
+          "and pass it with --weights FILE, or train from random weights with --set MODEL.WEIGHTS=''",
+      );
+    }
     if (source !== '') {
       const loaded = await weightsFromCheckpoint(cfg, source, init);
       initial = loaded.weights;
