@@ -30,6 +30,8 @@ export interface KernelTiming {
 export interface WasmTrainingKernelsResult {
   readonly threads: number;
   readonly results: readonly KernelTiming[];
+  /** The forward Conv2D of the conv gradients' shape on the same backend: the rate they could reach. */
+  readonly forwardConv: { readonly gflop: number; readonly ms: number };
 }
 
 type BackendName = 'cpu' | 'wasm';
@@ -127,7 +129,8 @@ function relativeError(ours: Float32Array, reference: Float32Array): number {
 /**
  * Times each kernel before (stock wasm, or cpu where wasm has none) and after registering the
  * training kernels. `quick`: one run of each "before" (seconds each), three of each "after";
- * otherwise three and ten. Leaves the training kernels unregistered and wasm the active backend.
+ * otherwise three and ten. Also times the forward Conv2D of the conv shape, the rate the conv
+ * gradients could reach. Leaves the training kernels unregistered and wasm the active backend.
  */
 export async function benchWasmTrainingKernels(quick: boolean): Promise<WasmTrainingKernelsResult> {
   const { threads } = await initWasmBackendNode();
@@ -157,8 +160,15 @@ export async function benchWasmTrainingKernels(quick: boolean): Promise<WasmTrai
     }
     console.error(`bench: wasm-training-kernels ${full.kernel} done`);
   }
-  await tf.setBackend('wasm');
-  return { threads, results };
+  const forward = convCalls(128, 176)[1];
+  const forwardConv: KernelCall = {
+    ...forward,
+    kernel: 'Conv2D',
+    inputs: { x: forward.inputs.dy, filter: forward.inputs.filter },
+    attrs: { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1 },
+  };
+  const { ms } = await timeCall(forwardConv, 'wasm', 1, afterReps);
+  return { threads, results, forwardConv: { gflop: forwardConv.gflop, ms } };
 }
 
 /** GFLOP/s before and after per kernel, and the speed-up. */
@@ -175,5 +185,6 @@ export function formatWasmTrainingKernelsTable(r: WasmTrainingKernelsResult): st
   const header = ['kernel', 'before', 'after (wasm + training kernels)', 'speedup', 'what'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd();
-  return [`wasm training kernels, ${r.threads} threads`, line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+  const forward = `forward Conv2D on the conv gradients' shape, for reference: ${rate(r.forwardConv.gflop, r.forwardConv.ms)}`;
+  return [`wasm training kernels, ${r.threads} threads`, line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), forward].join('\n');
 }

@@ -101,8 +101,10 @@ function outShape(c: ConvCase): number[] {
 
 describe('wasm training kernels', () => {
   before(async () => {
-    await useBackend('wasm');
+    // Registered before the backend starts: the stock kernels' setup must still run (the
+    // registration test below runs them again once restored).
     registerWasmTrainingKernels();
+    await useBackend('wasm');
   });
   after(() => unregisterWasmTrainingKernels());
 
