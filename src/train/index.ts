@@ -27,7 +27,6 @@ export {
 export {
   type LossName,
   type Losses,
-  type MatcherSampling,
   type StepResult,
   type TrainingImage,
   type TrainingOverrides,

@@ -23,14 +23,13 @@ import { maskHeadForward } from '../mask/index.js';
 import { type Picture, type PreprocessOptions, preprocessImage } from '../model/preprocess.js';
 import { type MultiLevelRoiAlignOptions, boxHeadForward, multiLevelRoiAlign } from '../roi/index.js';
 import { type AnchorGenerator, type ProposalOptions, findTopProposals, rpnHead } from '../rpn/index.js';
-import type { BoxWeights } from '../rpn/box-coder.js';
 import type { ImageSize } from '../structures/boxes.js';
 import type { Random } from '../utils/random.js';
 import type { WeightMap } from '../weights/weight-map.js';
 import { type FastRcnnLossOptions, type RpnLossOptions, fastRcnnLosses, maskLoss, rpnLosses } from './losses.js';
 import { type CroppedMask, maskTargets } from './mask-targets.js';
-import { sampleProposals } from './roi-targets.js';
-import { rpnTargets } from './rpn-targets.js';
+import { type RoiTargetOptions, sampleProposals } from './roi-targets.js';
+import { type RpnTargetOptions, rpnTargets } from './rpn-targets.js';
 
 /** One image of a training batch, already resized and augmented (the loader's output). */
 export interface TrainingImage {
@@ -60,27 +59,17 @@ export interface TrainingOverrides {
   readonly roiSamples?: readonly SampledIndices[];
 }
 
-export interface MatcherSampling {
-  /** IoU thresholds and labels of the matcher (`IOU_THRESHOLDS`, `IOU_LABELS`). */
-  readonly thresholds: readonly number[];
-  readonly labels: readonly number[];
-  /** Sampled per image and the foreground fraction (`BATCH_SIZE_PER_IMAGE`, `POSITIVE_FRACTION`). */
-  readonly batchSizePerImage: number;
-  readonly positiveFraction: number;
-  /** Box coder weights of the regression targets (`BBOX_REG_WEIGHTS`). */
-  readonly boxWeights: BoxWeights;
-}
-
 /** Every training option (see `trainingOptionsFromConfig` for the config keys). */
 export interface TrainingStepOptions {
   /** Normalization and padding; `minSize` 0 (the loader has resized). */
   readonly preprocess: PreprocessOptions;
   readonly strideInOneByOne: boolean;
   readonly fpn: FpnOptions;
-  readonly rpn: MatcherSampling & Omit<RpnLossOptions, 'normalizer'>;
+  readonly rpn: RpnTargetOptions & Omit<RpnLossOptions, 'normalizer'>;
   /** Training proposal selection (`PRE_NMS_TOPK_TRAIN`, `POST_NMS_TOPK_TRAIN`). */
   readonly proposals: Partial<ProposalOptions>;
-  readonly roiHeads: MatcherSampling & FastRcnnLossOptions & { readonly numClasses: number };
+  /** Matching and sampling (classes always numbered Detectron2's way here) and the box losses. */
+  readonly roiHeads: Omit<RoiTargetOptions, 'style'> & FastRcnnLossOptions;
   readonly boxPooler: MultiLevelRoiAlignOptions;
   readonly maskOn: boolean;
   readonly maskPooler: MultiLevelRoiAlignOptions;

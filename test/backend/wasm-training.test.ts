@@ -13,22 +13,11 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../../src/backend/index.js';
 import { type BackendName, useBackend, withoutLeaks } from '../tf/backends.js';
+import { relativeError } from '../tf/compare.js';
 
 /** Deterministic values in [-1, 1] that differ per tensor (`seed`) and per element. */
 function values(size: number, seed: number): Float32Array {
   return Float32Array.from({ length: size }, (_, i) => Math.sin(i * 0.37 + seed * 1.7) * Math.cos(i * 0.011 + seed));
-}
-
-/** max |ours - reference| / max |reference|. */
-function relativeError(ours: ArrayLike<number>, reference: ArrayLike<number>): number {
-  assert.equal(ours.length, reference.length, 'lengths differ');
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < ours.length; i++) {
-    diff = Math.max(diff, Math.abs(ours[i] - reference[i]));
-    scale = Math.max(scale, Math.abs(reference[i]));
-  }
-  return scale === 0 ? diff : diff / scale;
 }
 
 /** One input of a kernel: its shape, values and dtype, made anew on each backend. */

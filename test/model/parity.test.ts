@@ -23,6 +23,7 @@ import { encodeCounts, rleArea, rleIou } from '../../src/rle/index.js';
 import { proposalsFromHead, rpnHead } from '../../src/rpn/index.js';
 import { type StoredTensor, loadWeights, readSafetensors } from '../../src/weights/index.js';
 import { useBackend, withoutLeaks } from '../tf/backends.js';
+import { relativeError } from '../tf/compare.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const script = join(root, 'scripts', 'fixtures', 'model_parity.py');
@@ -68,18 +69,6 @@ function matchBoxes(a: ArrayLike<number>, b: ArrayLike<number>, tol: number, sam
     }
   }
   return pairs;
-}
-
-/** max |a - b| / max |b|. */
-function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length, 'lengths differ');
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / Math.max(scale, 1e-12);
 }
 
 describe('model parity with torchvision maskrcnn_resnet50_fpn', { skip }, () => {

@@ -85,14 +85,4 @@ export const KINDS = {
   isBias: (name: string) => name.endsWith('.bias'),
 };
 
-/** The largest |actual - expected|, relative to the largest |expected| (a tensor's scale). */
-export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  if (actual.length !== expected.length) throw new Error(`length ${actual.length} differs from the golden ${expected.length}`);
-  let abs = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    abs = Math.max(abs, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  return scale === 0 ? abs : abs / scale;
-}
+export { relativeError } from '../tf/compare.js';

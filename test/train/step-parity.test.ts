@@ -28,6 +28,7 @@ import { type TrainingImage, trainingStep } from '../../src/train/step.js';
 import { Random } from '../../src/utils/random.js';
 import { type StoredTensor, checkpointToWeights, loadWeights, readSafetensors, torchvisionToDetectron2Name } from '../../src/weights/index.js';
 import { useBackend } from '../tf/backends.js';
+import { relativeError, relativeL2 } from '../tf/compare.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const scripts = ['train_step.py', 'model_parity.py'].map((s) => join(root, 'scripts', 'fixtures', s));
@@ -49,29 +50,6 @@ function fixtureDir(): string | { skip: string } {
 const fixture = fixtureDir();
 const skip = typeof fixture === 'string' ? false : fixture.skip;
 if (skip) console.log(`# SKIP training-step parity: ${skip}`);
-
-/** ||a - b|| / ||b|| (Euclidean). */
-function relativeL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let diff = 0;
-  let norm = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff += (a[i] - b[i]) ** 2;
-    norm += b[i] ** 2;
-  }
-  return Math.sqrt(diff / Math.max(norm, 1e-30));
-}
-
-/** max |a - b| / max |b|. */
-function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length, 'lengths differ');
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / Math.max(scale, 1e-12);
-}
 
 const int32 = (t: StoredTensor) => Int32Array.from(t.data as ArrayLike<number | bigint>, Number);
 

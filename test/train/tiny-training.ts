@@ -2,13 +2,10 @@
  * `--set` values that make `mask_rcnn_R_50_FPN_small` tiny for the training tests: a network of a
  * few thousand parameters on 64-80 px inputs, where a step takes well under a second.
  */
+import { SMALL_NETWORK } from '../model/small-network.js';
+
 export const TINY_TRAINING: readonly string[] = [
-  'MODEL.RESNETS.STEM_OUT_CHANNELS=8',
-  'MODEL.RESNETS.RES2_OUT_CHANNELS=16',
-  'MODEL.RESNETS.WIDTH_PER_GROUP=4',
-  'MODEL.FPN.OUT_CHANNELS=16',
-  'MODEL.ROI_BOX_HEAD.FC_DIM=32',
-  'MODEL.ROI_MASK_HEAD.CONV_DIM=16',
+  ...SMALL_NETWORK,
   'MODEL.RPN.POST_NMS_TOPK_TRAIN=200',
   'MODEL.RPN.PRE_NMS_TOPK_TRAIN=400',
   'MODEL.ROI_HEADS.BATCH_SIZE_PER_IMAGE=32',
