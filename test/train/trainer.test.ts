@@ -125,6 +125,30 @@ describe('train', () => {
     assert.deepEqual(strip(metrics(parts)), strip(metrics(whole)));
   });
 
+  it('trains two images per batch (IMS_PER_BATCH 2), padded to the larger of the two', async () => {
+    const out = join(dir, 'batch2');
+    const config = setConfigValues(cfg, ['SOLVER.IMS_PER_BATCH=2', 'SOLVER.MAX_ITER=2', 'TEST.EVAL_PERIOD=0', 'INPUT.MIN_SIZE_TRAIN=(64, 96)']);
+    const options = await runOptions(out, config);
+    const sizes: string[] = [];
+    const result = await train({
+      ...options,
+      batches: (start, seed) => {
+        const source = options.batches(start, seed);
+        return {
+          next: async () => {
+            const batch = await source.next();
+            sizes.push(batch.map((im) => `${im.picture.height}x${im.picture.width}`).join(' '));
+            return batch;
+          },
+          close: () => source.close(),
+        };
+      },
+    });
+    assert.equal(result.iterationsRun, 2);
+    assert.ok(sizes.every((s) => s.split(' ').length === 2), `two images per batch: ${sizes.join(', ')}`);
+    for (const l of metrics(out).filter((m) => 'total_loss' in m)) assert.ok(Number.isFinite(l.total_loss));
+  });
+
   it('stops on a non-finite loss, naming the iteration and the term, and keeps the checkpoints', async () => {
     const out = join(dir, 'diverge');
     const options = await runOptions(out, setConfigValues(cfg, ['SOLVER.BASE_LR=1e12', 'SOLVER.WARMUP_ITERS=0', 'SOLVER.MAX_ITER=40', 'SOLVER.STEPS=()', 'TEST.EVAL_PERIOD=0']));
