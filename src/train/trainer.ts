@@ -11,7 +11,7 @@
  * checkpoint are dropped from the log. A loss that is NaN or infinite stops training with an
  * error naming the iteration and the term; the checkpoints already written stay.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import * as tf from '@tensorflow/tfjs-core';
@@ -163,12 +163,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const anchors = anchorGeneratorFromConfig(cfg);
   const stepOptions = trainingOptionsFromConfig(cfg);
   const metricsPath = join(outDir, METRICS);
-  const lines = await metricLinesUpTo(metricsPath, start - 1);
-  await writeFileAtomic(metricsPath, lines.map((l) => `${l}\n`).join(''));
-  const appendMetrics = async (entry: Record<string, number>) => {
-    lines.push(JSON.stringify(entry));
-    await writeFileAtomic(metricsPath, `${lines.join('\n')}\n`);
-  };
+  // The log keeps what came before the starting point (a resumed run drops the lines of the work
+  // it repeats), then grows by appending, one line per entry, as Detectron2's JSONWriter does; a
+  // line cut short by a crash is dropped when the run resumes.
+  const kept = await metricLinesUpTo(metricsPath, start - 1);
+  await writeFileAtomic(metricsPath, kept.map((l) => `${l}\n`).join(''));
+  const appendMetrics = (entry: Record<string, number>) => appendFile(metricsPath, `${JSON.stringify(entry)}\n`);
 
   const checkpoint = async (name: string, iteration: number) => {
     const momentum = solver.optimizer.state();
