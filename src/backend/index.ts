@@ -3,4 +3,4 @@
  * application calls what it wants.
  */
 export { type WasmBackendInfo, type WasmBackendOptions, initWasmBackendNode } from './wasm-node.js';
-export { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from './wasm-training.js';
+export { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from './wasm-training/register.js';
