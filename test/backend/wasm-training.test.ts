@@ -1,5 +1,5 @@
 /**
- * The wasm training kernels (src/backend/wasm-training.ts) against the cpu backend's own
+ * The wasm training kernels (src/backend/wasm-training/) against the cpu backend's own
  * kernels, which serve as the slow, obviously-correct oracle: conv gradients at the strides and
  * paddings a ResNet uses, BatchMatMul with every transpose flag, MaxPoolGrad, UnsortedSegmentSum,
  * a whole gradient through tf.grads, and registering / restoring the kernels.
