@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { type WeightMap, getWeight, hasWeight } from '../weights/weight-map.js';
-import { frozenBatchNorm, getFrozenBatchNorm } from './frozen-batch-norm.js';
+import { frozenBatchNormAffine, getFrozenBatchNorm } from './frozen-batch-norm.js';
 
 export interface ConvOptions {
   /** Stride along both axes. */
@@ -48,7 +48,13 @@ export function convNorm(weights: WeightMap, name: string, x: tf.Tensor4D, optio
     if (norm === undefined) {
       return tf.fused.conv2d({ x, filter: kernel, strides: stride, pad: padding, bias, activation: relu ? 'relu' : 'linear' });
     }
-    const y = frozenBatchNorm(tf.fused.conv2d({ x, filter: kernel, strides: stride, pad: padding, bias }), norm);
-    return relu ? tf.relu(y) : y;
+    // The frozen norm folded into this call's kernel and bias (W * scale, b * scale + shift):
+    // the same function as norm(conv(x)), with one activation-sized tensor where the unfolded
+    // form makes three (and keeps all three for a gradient), and the kernel's gradient flows
+    // through the product.
+    const { scale, shift } = frozenBatchNormAffine(norm);
+    const filter = tf.mul(kernel, scale) as tf.Tensor4D;
+    const folded = bias === undefined ? shift : (tf.add(tf.mul(bias, scale), shift) as tf.Tensor1D);
+    return tf.fused.conv2d({ x, filter, strides: stride, pad: padding, bias: folded, activation: relu ? 'relu' : 'linear' });
   });
 }

@@ -3,9 +3,9 @@
  *
  * The wasm backend was built for inference and it shows in a gradient step: it lacks two
  * kernels a gradient needs (Conv2DBackpropFilter, UnsortedSegmentSum) and runs three slowly
- * (Conv2DBackpropInput, BatchMatMul with transpose flags, MaxPoolGrad); each kernel's file says
- * what it computes and why it is faster. `registerWasmTrainingKernels` replaces those five
- * kernels with compositions of the backend's own fast kernels (XNNPACK's Conv2D and flag-free
+ * (Conv2DBackpropInput, BatchMatMul with transpose flags, MaxPoolGrad), and its Identity copies
+ * every tensor a gradient records; each kernel's file says what it computes and why it is
+ * faster. `registerWasmTrainingKernels` replaces those six kernels with compositions of the backend's own fast kernels (XNNPACK's Conv2D and flag-free
  * BatchMatMul) and a little JavaScript; `unregisterWasmTrainingKernels` puts back exactly what
  * was there.
  *
@@ -18,6 +18,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { batchMatMul } from './batch-mat-mul.js';
 import { conv2DBackpropFilter } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInput } from './conv2d-backprop-input.js';
+import { identity } from './identity.js';
 import { maxPoolGrad } from './max-pool-grad.js';
 import { unsortedSegmentSum } from './unsorted-segment-sum.js';
 import { BACKEND, type KernelArgs, savedKernels, setSavedKernels } from './wasm-backend.js';
@@ -40,6 +41,7 @@ export function registerWasmTrainingKernels(): void {
     [tf.BatchMatMul, asKernelFunc(batchMatMul)],
     [tf.UnsortedSegmentSum, asKernelFunc(unsortedSegmentSum)],
     [tf.MaxPoolGrad, asKernelFunc(maxPoolGrad)],
+    [tf.Identity, asKernelFunc(identity)],
   ];
   const saved = new Map(kernels.map(([name]) => [name, tf.getKernel(name, BACKEND)]));
   setSavedKernels(saved);

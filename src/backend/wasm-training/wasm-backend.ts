@@ -16,6 +16,8 @@ export interface WasmBackend {
   /** A view of a tensor's bytes on the wasm heap; stale once the heap grows (after makeOutput). */
   typedArrayFromHeap(info: tf.TensorInfo): tf.backend_util.TypedArray;
   disposeData(dataId: tf.DataId): boolean;
+  /** Counts one more tensor sharing `dataId`'s memory (freed when the last one is disposed). */
+  incRef(dataId: tf.DataId): void;
 }
 
 /** What the engine passes a kernel function; `Inputs` names its input tensors. */
@@ -56,4 +58,11 @@ export function originalMatMul(a: tf.TensorInfo, b: tf.TensorInfo, backend: Wasm
   if (original === undefined) throw new Error('wasm training kernels: the original BatchMatMul is gone');
   const attrs = { transposeA: false, transposeB: false };
   return original.kernelFunc({ inputs: { a, b }, attrs, backend: backend as unknown as tf.KernelBackend }) as tf.TensorInfo;
+}
+
+/** Runs the kernel that `name` replaced (the backend's own), with the same arguments. */
+export function originalKernel(name: string, args: KernelArgs<string>): tf.TensorInfo {
+  const original = saved?.get(name);
+  if (original === undefined) throw new Error(`wasm training kernels: the original '${name}' is gone`);
+  return original.kernelFunc({ inputs: args.inputs, attrs: args.attrs, backend: args.backend as unknown as tf.KernelBackend }) as tf.TensorInfo;
 }
