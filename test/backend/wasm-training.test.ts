@@ -223,17 +223,46 @@ describe('wasm training kernels', () => {
     });
   });
 
+  describe('Identity', () => {
+    it('shares the input\'s memory: a clone outlives its source and allocates nothing', async () => {
+      await useBackend('wasm');
+      await withoutLeaks(async () => {
+        const backend = tf.engine().findBackend('wasm');
+        const x = tf.tensor2d([[1, 2], [3, 4]]);
+        const dataIds = backend.numDataIds();
+        const copy = tf.clone(x);
+        assert.equal(backend.numDataIds(), dataIds, 'the clone allocated wasm memory');
+        x.dispose();
+        assert.deepEqual(await copy.array(), [[1, 2], [3, 4]]);
+        const text = tf.tensor1d(['a', 'b'], 'string');
+        const words = tf.clone(text);
+        assert.deepEqual(await words.array(), ['a', 'b']);
+        tf.dispose([copy, text, words]);
+      });
+    });
+
+    it('keeps a variable\'s old value in a clone taken before assign', async () => {
+      await useBackend('wasm');
+      const v = tf.variable(tf.tensor1d([1, 2, 3]));
+      const before = tf.clone(v);
+      v.assign(tf.tensor1d([7, 8, 9]));
+      assert.deepEqual(await before.array(), [1, 2, 3]);
+      assert.deepEqual(await v.array(), [7, 8, 9]);
+      tf.dispose([v, before]);
+    });
+  });
+
   describe('registration', () => {
     it('is idempotent and unregistering restores exactly the kernels there before', async () => {
       await useBackend('wasm');
-      const ours = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', 'UnsortedSegmentSum', 'MaxPoolGrad'].map((k) => tf.getKernel(k, 'wasm'));
+      const ours = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', 'UnsortedSegmentSum', 'MaxPoolGrad', 'Identity'].map((k) => tf.getKernel(k, 'wasm'));
       registerWasmTrainingKernels();
       ours.forEach((config, i) => assert.equal(tf.getKernel(config!.kernelName, 'wasm'), config, `kernel ${i} wrapped twice`));
 
       unregisterWasmTrainingKernels();
       assert.equal(tf.getKernel('Conv2DBackpropFilter', 'wasm'), undefined);
       assert.equal(tf.getKernel('UnsortedSegmentSum', 'wasm'), undefined);
-      for (const name of ['Conv2DBackpropInput', 'BatchMatMul', 'MaxPoolGrad']) {
+      for (const name of ['Conv2DBackpropInput', 'BatchMatMul', 'MaxPoolGrad', 'Identity']) {
         const restored = tf.getKernel(name, 'wasm');
         assert.ok(restored !== undefined && !ours.includes(restored), `${name} not restored`);
       }
