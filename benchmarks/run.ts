@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --quick] [--only NAME,...] [--out DIR]`: runs the benchmarks (the toolkit's
- * cases, `model` and `wasm-training-kernels`), prints tables and writes the results as JSON to DIR (default bench-results/). Timings are reported, never
+ * cases, `model`, `wasm-training-kernels` and `train-step`), prints tables and writes the results as JSON to DIR (default bench-results/). Timings are reported, never
  * asserted on; a case whose two sides disagree is flagged as a mismatch and fails the run.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { type BenchCase, type BenchResult, formatTable, runCase } from './harness.js';
 import { benchModel, formatModelTable } from './model.bench.js';
 import { toolkitCases } from './toolkit.bench.js';
+import { benchTrainStep, formatTrainStepTable } from './train-step.bench.js';
 import { benchWasmTrainingKernels, formatWasmTrainingKernelsTable } from './wasm-training-kernels.js';
 
 const { values } = parseArgs({
@@ -26,8 +27,9 @@ const only = values.only?.split(',');
 const selected = only === undefined ? all : all.filter((c) => only.includes(c.name));
 const withModel = only === undefined || only.includes('model');
 const withTrainingKernels = only === undefined || only.includes('wasm-training-kernels');
-if (selected.length === 0 && !withModel && !withTrainingKernels) {
-  console.error(`bench: no case named ${values.only}; cases: ${[...all.map((c) => c.name), 'model', 'wasm-training-kernels'].join(', ')}`);
+const withTrainStep = only === undefined || only.includes('train-step');
+if (selected.length === 0 && !withModel && !withTrainingKernels && !withTrainStep) {
+  console.error(`bench: no case named ${values.only}; cases: ${[...all.map((c) => c.name), 'model', 'wasm-training-kernels', 'train-step'].join(', ')}`);
   process.exit(2);
 }
 
@@ -52,17 +54,27 @@ if (withModel) {
   console.log(`results written to ${modelFile}`);
 }
 
-const kernelMismatches: string[] = [];
+const caseMismatches: string[] = [];
 if (withTrainingKernels) {
   const kernels = await benchWasmTrainingKernels(values.quick);
   console.log(`\n${formatWasmTrainingKernelsTable(kernels)}`);
   const kernelsFile = join(values.out, `wasm-training-kernels${values.quick ? '-quick' : ''}.json`);
   writeFileSync(kernelsFile, `${JSON.stringify({ date: new Date().toISOString(), quick: values.quick, machine, result: kernels }, null, 2)}\n`);
   console.log(`results written to ${kernelsFile}`);
-  kernelMismatches.push(...kernels.results.filter((k) => k.mismatch !== undefined).map((k) => `wasm-training-kernels ${k.kernel}`));
+  caseMismatches.push(...kernels.results.filter((k) => k.mismatch !== undefined).map((k) => `wasm-training-kernels ${k.kernel}`));
 }
 
-const mismatched = [...results.filter((r) => r.mismatch !== undefined).map((r) => r.name), ...kernelMismatches];
+if (withTrainStep) {
+  const trainStep = await benchTrainStep(values.quick);
+  console.log(`\n${formatTrainStepTable(trainStep)}`);
+  const trainStepFile = join(values.out, `train-step${values.quick ? '-quick' : ''}.json`);
+  writeFileSync(trainStepFile, `${JSON.stringify({ date: new Date().toISOString(), quick: values.quick, machine, result: trainStep }, null, 2)}\n`);
+  console.log(`results written to ${trainStepFile}`);
+  if (trainStep.mismatch !== undefined) caseMismatches.push(`train-step (${trainStep.mismatch})`);
+  if (trainStep.cellmask.failed !== undefined) caseMismatches.push(`train-step (cellmask failed ${trainStep.cellmask.failed})`);
+}
+
+const mismatched = [...results.filter((r) => r.mismatch !== undefined).map((r) => r.name), ...caseMismatches];
 if (mismatched.length > 0) {
   console.error(`bench: ${mismatched.length} case(s) computed something other than the reference: ${mismatched.join(', ')}`);
   process.exit(1);
