@@ -441,10 +441,7 @@ function guardWasmHeap(): { sizeMiB: () => number; restore: () => void } {
   const malloc = wasm._malloc;
   wasm._malloc = (bytes: number) => {
     const pointer = malloc(bytes);
-    if (pointer === 0 && bytes > 0) {
-      const inTensors = (tf.memory().numBytes / 2 ** 30).toFixed(2);
-      throw new HeapExhausted(`the wasm heap (4 GiB) is exhausted: ${(bytes / 2 ** 20).toFixed(1)} MiB more asked with ${inTensors} GiB in tensors`);
-    }
+    if (pointer === 0 && bytes > 0) throw new HeapExhausted(`the wasm heap (4 GiB) is exhausted: ${(bytes / 2 ** 20).toFixed(1)} MiB more asked`);
     return pointer;
   };
   const sizeMiB = () => Math.round((wasm.wasmMemory?.buffer ?? wasm.HEAPU8.buffer).byteLength / 2 ** 20);
@@ -516,36 +513,43 @@ function mismatches(cellmask: TrainStepSide, reference: TrainStepSide | { unavai
   return problems;
 }
 
+/** The iteration of median total time (the mean of the middle two for an even count), with its split. */
+function typical(iterations: readonly StepSeconds[]): StepSeconds {
+  const sorted = [...iterations].sort((a, b) => a.total - b.total);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : mean(sorted.slice(mid - 1, mid + 1));
+}
+
 function mean(iterations: readonly StepSeconds[]): StepSeconds {
   const m = { forward: 0, backward: 0, optimizer: 0, total: 0 };
   for (const it of iterations) for (const k of Object.keys(m) as (keyof StepSeconds)[]) m[k] += it[k] / iterations.length;
   return m;
 }
 
-/** Seconds per iteration on both sides at each size, their ratio (cellmask / torchvision: above 1, cellmask is slower), the first losses. */
+/** Seconds per iteration (the median iteration where there are several) on both sides at each size, their ratio (cellmask / torchvision: above 1, cellmask is slower), the first losses. */
 export function formatTrainStepTable(r: TrainStepBenchResult): string {
   const ref = 'impl' in r.reference ? r.reference : undefined;
   const ours = r.cellmask.runs;
   const fmt = (s: StepSeconds | undefined, note = '-') =>
     (s === undefined ? note : `${s.total.toFixed(2).padStart(6)} (${s.forward.toFixed(2)} / ${s.backward.toFixed(2)} / ${s.optimizer.toFixed(2)})`).padEnd(30);
   const row = (label: string, a: StepSeconds | undefined, b: StepSeconds | undefined, heap?: number) =>
-    `${label.padEnd(22)}  ${fmt(a, r.cellmask.failed ? 'failed' : '-')}  ${fmt(b)}  ${(a && b ? `${(a.total / b.total).toFixed(2)}x` : '-').padStart(6)}${heap ? `  ${heap}` : ''}`;
+    `${label.padEnd(24)}  ${fmt(a, r.cellmask.failed ? 'failed' : '-')}  ${fmt(b)}  ${(a && b ? `${(a.total / b.total).toFixed(2)}x` : '-').padStart(6)}${heap ? `  ${heap}` : ''}`;
   const lines = [
     r.name,
-    `${'size'.padEnd(22)}  ${'cellmask s/iter (fwd/bwd/opt)'.padEnd(30)}  ${'torchvision s/iter (fwd/bwd/opt)'.padEnd(30)}  ${'ratio'.padStart(6)}  cellmask heap MiB`,
+    `${'size'.padEnd(24)}  ${'cellmask s/iter (fwd/bwd/opt)'.padEnd(30)}  ${'torchvision s/iter (fwd/bwd/opt)'.padEnd(30)}  ${'ratio'.padStart(6)}  cellmask heap MiB`,
   ];
   const count = Math.max(ours.length, ref?.runs.length ?? 0);
-  const timed = (run: SizeRun | undefined) => (run && run.iterations.length > 0 ? mean(run.iterations) : undefined);
+  const timed = (run: SizeRun | undefined) => (run && run.iterations.length > 0 ? typical(run.iterations) : undefined);
   for (let i = 0; i < count; i++) {
     const run = ours[i] ?? ref?.runs[i];
     if (run === undefined) continue;
     if (i === 1) lines.push('multi-scale (INPUT.MIN_SIZE_TRAIN, MAX_SIZE_TRAIN 1333), one iteration each:');
-    const label = `${run.height} x ${run.width}${i === 0 ? ` (${run.iterations.length} iter)` : ` (min ${run.minSize})`}`;
+    const label = `${run.height} x ${run.width}${i === 0 ? ` (median of ${run.iterations.length})` : ` (min ${run.minSize})`}`;
     lines.push(row(label, timed(ours[i]), timed(ref?.runs[i]), ours[i]?.heapMiB));
   }
   if (count > 2) {
     const sizes = (runs: readonly SizeRun[] | undefined) =>
-      runs && runs.length === count && runs.every((x) => x.iterations.length > 0) ? mean(runs.slice(1).map((x) => mean(x.iterations))) : undefined;
+      runs && runs.length === count && runs.every((x) => x.iterations.length > 0) ? mean(runs.slice(1).map((x) => typical(x.iterations))) : undefined;
     lines.push(row(`mean over ${count - 1} sizes`, sizes(ours), sizes(ref?.runs)));
   }
   const names: LossName[] = ['loss_rpn_cls', 'loss_rpn_loc', 'loss_cls', 'loss_box_reg', 'loss_mask'];
