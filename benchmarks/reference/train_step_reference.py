@@ -51,14 +51,11 @@ import numpy as np
 import torch
 import torchvision
 from PIL import Image
-from torchvision.models.detection import MaskRCNN
 from torchvision.models.detection.anchor_utils import AnchorGenerator
-from torchvision.models.detection.backbone_utils import _resnet_fpn_extractor
-from torchvision.models.resnet import resnet50
-from torchvision.ops.misc import FrozenBatchNorm2d
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts" / "fixtures"))
 from model_parity import write_safetensors  # noqa: E402
+from train_step import frozen_maskrcnn  # noqa: E402
 
 
 def cells(rng, height, width, count, classes):
@@ -111,7 +108,6 @@ def resize(image, masks, boxes, height, width):
 
 def build_model(image, s):
     """The solution's Mask R-CNN in torchvision: random weights (seed 0), BatchNorm calibrated on `image`, then frozen."""
-    torch.manual_seed(0)
     h, w = image.shape[:2]
     sizes = tuple(tuple(level) for level in s["anchorSizes"])
     settings = dict(
@@ -124,21 +120,7 @@ def build_model(image, s):
         rpn_batch_size_per_image=s["rpnBatch"],
         box_batch_size_per_image=s["roiBatch"],
     )
-    calibrate = MaskRCNN(_resnet_fpn_extractor(resnet50(), 5), **settings)
-    body = calibrate.backbone.body
-    for m in body.modules():
-        if isinstance(m, torch.nn.BatchNorm2d):
-            m.momentum = 1.0
-            m.reset_running_stats()
-    x = torch.from_numpy(image).permute(2, 0, 1).float() / 255
-    calibrate.eval()
-    images, _ = calibrate.transform([x])
-    body.train()
-    with torch.no_grad():
-        body(images.tensors)
-    state = {k: v for k, v in calibrate.state_dict().items() if not k.endswith("num_batches_tracked")}
-    model = MaskRCNN(_resnet_fpn_extractor(resnet50(norm_layer=FrozenBatchNorm2d), 3), **settings)
-    model.load_state_dict(state)
+    model, _ = frozen_maskrcnn(image, **settings)
     model.transform.resize = lambda image, target=None: (image, target)  # see the module comment
     return model
 
