@@ -25,6 +25,7 @@ import {
 } from '../roi/index.js';
 import { type AnchorGenerator, type ProposalOptions, proposalsFromHead, rpnHead } from '../rpn/index.js';
 import type { ImageSize } from '../structures/boxes.js';
+import { concatFloat32 } from '../utils/typed-arrays.js';
 import type { WeightMap } from '../weights/weight-map.js';
 import { type Picture, type PreprocessOptions, preprocessImage } from './preprocess.js';
 
@@ -81,13 +82,7 @@ async function maskProbabilities(
     parts.push((await probs.data()) as Float32Array);
     probs.dispose();
   }
-  const all = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    all.set(p, offset);
-    offset += p.length;
-  }
-  return all;
+  return concatFloat32(parts);
 }
 
 /**

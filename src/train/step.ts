@@ -23,7 +23,8 @@ import { maskHeadForward } from '../mask/index.js';
 import { type Picture, type PreprocessOptions, preprocessImage } from '../model/preprocess.js';
 import { type MultiLevelRoiAlignOptions, boxHeadForward, multiLevelRoiAlign } from '../roi/index.js';
 import { type AnchorGenerator, type ProposalOptions, findTopProposals, rpnHead } from '../rpn/index.js';
-import type { ImageSize } from '../structures/boxes.js';
+import { type ImageSize, gatherBoxes } from '../structures/boxes.js';
+import { concatFloat32 } from '../utils/typed-arrays.js';
 import type { Random } from '../utils/random.js';
 import type { WeightMap } from '../weights/weight-map.js';
 import { type FastRcnnLossOptions, type RpnLossOptions, fastRcnnLosses, maskLoss, rpnLosses } from './losses.js';
@@ -94,17 +95,6 @@ function batchImages(images: readonly TrainingImage[], options: PreprocessOption
   return { input, sizes: each.map((e) => e.resizedSize) };
 }
 
-/** Concatenation of per-level flat arrays. */
-function concatLevels(levels: readonly Float32Array[]): Float32Array {
-  const out = new Float32Array(levels.reduce((s, l) => s + l.length, 0));
-  let o = 0;
-  for (const l of levels) {
-    out.set(l, o);
-    o += l.length;
-  }
-  return out;
-}
-
 /** Image `i`'s row of each level's [N, Mi] (or [N, Mi, 4]) head output, read back. */
 function headRows(tensors: readonly tf.Tensor[], i: number, width: number): Float32Array[] {
   return tensors.map((t) => {
@@ -139,7 +129,7 @@ export function trainingLosses(
   // RPN: targets of every anchor, then the losses over the sampled ones.
   const grid = levels.map((l) => [l.shape[1], l.shape[2]] as const);
   const levelAnchors = anchors.generate(grid, [input.shape[1], input.shape[2]]);
-  const allAnchors = concatLevels(levelAnchors);
+  const allAnchors = concatFloat32(levelAnchors);
   const head = rpnHead(levels, weights);
   const rpn = options.rpn;
   const targets = images.map((im, i) =>
@@ -153,8 +143,8 @@ export function trainingLosses(
   const roiBoxes: Float32Array[] = [];
   const roiIndex: number[] = [];
   const classes: number[] = [];
-  const deltas: number[] = [];
-  const fgBoxes: number[] = [];
+  const deltas: Float32Array[] = [];
+  const fgBoxes: Float32Array[] = [];
   const fgIndex: number[] = [];
   const fgClasses: number[] = [];
   const fgTargets: Float32Array[] = [];
@@ -173,15 +163,14 @@ export function trainingLosses(
       roiIndex.push(i);
       classes.push(rois.classes[r]);
     }
-    deltas.push(...rois.deltas);
+    deltas.push(rois.deltas);
     if (!options.maskOn) continue;
     const fg = Array.from({ length: s }, (_, r) => r).filter((r) => rois.classes[r] < k);
-    const boxes = new Float32Array(4 * fg.length);
-    fg.forEach((r, j) => boxes.set(rois.boxes.subarray(4 * r, 4 * r + 4), 4 * j));
+    const boxes = gatherBoxes(rois.boxes, fg);
     const matched = Int32Array.from(fg, (r) => rois.matchedGt[r]);
     fgTargets.push(maskTargets(im.gtMasks, boxes, matched, { size: options.maskSize, style: options.style, imageSize: sizes[i] }));
+    fgBoxes.push(boxes);
     for (const r of fg) {
-      fgBoxes.push(...rois.boxes.subarray(4 * r, 4 * r + 4));
       fgIndex.push(i);
       fgClasses.push(rois.classes[r]);
     }
@@ -189,14 +178,14 @@ export function trainingLosses(
 
   const pyramid = levels.slice(0, 4);
   const s = classes.length;
-  const pooled = multiLevelRoiAlign(pyramid, tf.tensor2d(concatLevels(roiBoxes), [s, 4]), Int32Array.from(roiIndex), options.boxPooler);
+  const pooled = multiLevelRoiAlign(pyramid, tf.tensor2d(concatFloat32(roiBoxes), [s, 4]), Int32Array.from(roiIndex), options.boxPooler);
   const box = boxHeadForward(weights, pooled);
-  Object.assign(losses, fastRcnnLosses(box.logits, box.deltas, { classes: Int32Array.from(classes), deltas: Float32Array.from(deltas) }, options.roiHeads));
+  Object.assign(losses, fastRcnnLosses(box.logits, box.deltas, { classes: Int32Array.from(classes), deltas: concatFloat32(deltas) }, options.roiHeads));
 
   if (options.maskOn) {
     const f = fgClasses.length;
-    const maskPooled = multiLevelRoiAlign(pyramid, tf.tensor2d(Float32Array.from(fgBoxes), [f, 4]), Int32Array.from(fgIndex), options.maskPooler);
-    losses.loss_mask = maskLoss(maskHeadForward(weights, maskPooled), Int32Array.from(fgClasses), concatLevels(fgTargets));
+    const maskPooled = multiLevelRoiAlign(pyramid, tf.tensor2d(concatFloat32(fgBoxes), [f, 4]), Int32Array.from(fgIndex), options.maskPooler);
+    losses.loss_mask = maskLoss(maskHeadForward(weights, maskPooled), Int32Array.from(fgClasses), concatFloat32(fgTargets));
   }
   return losses as Losses;
 }
