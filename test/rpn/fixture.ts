@@ -3,13 +3,7 @@ import { readFileSync } from 'node:fs';
 
 import type { RpnStyle } from '../../src/rpn/index.js';
 
-/** Little-endian float32 bytes (base64) -> Float32Array (keeps NaN and infinities). */
-export function f32(base64: string): Float32Array {
-  const bytes = Buffer.from(base64, 'base64');
-  const out = new Float32Array(bytes.length / 4);
-  for (let i = 0; i < out.length; i++) out[i] = bytes.readFloatLE(4 * i);
-  return out;
-}
+export { f32, maxAbsDiff } from '../tf/compare.js';
 
 export interface ProposalCase {
   style: RpnStyle;
@@ -58,10 +52,3 @@ export interface RpnFixture {
 
 export const fixture = JSON.parse(readFileSync(new URL('../fixtures/rpn.json', import.meta.url), 'utf8')) as RpnFixture;
 
-/** Largest |a - b| over two equally long arrays (throws on a length mismatch). */
-export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`length ${a.length} != ${b.length}`);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}

@@ -1,4 +1,4 @@
-/** How far a computed array is from a reference, as the numerical tests measure it. */
+/** How far a computed array is from a reference, as the numerical tests measure it, and the golden vectors' float32 encoding. */
 import assert from 'node:assert/strict';
 
 /** max |actual - expected| / max |expected| (the absolute difference when `expected` is all zero). */
@@ -23,4 +23,20 @@ export function relativeL2(actual: ArrayLike<number>, expected: ArrayLike<number
     norm += expected[i] ** 2;
   }
   return norm === 0 ? Math.sqrt(diff) : Math.sqrt(diff / norm);
+}
+
+/** max |a - b|. */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length, 'lengths differ');
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+/** Little-endian float32 bytes (base64, as the fixture scripts write them) -> Float32Array (keeps NaN and infinities). */
+export function f32(base64: string): Float32Array {
+  const bytes = Buffer.from(base64, 'base64');
+  const out = new Float32Array(bytes.length / 4);
+  for (let i = 0; i < out.length; i++) out[i] = bytes.readFloatLE(4 * i);
+  return out;
 }

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 
 import { type CroppedMask, type MaskTargetOptions, croppedMaskFromBitMask, maskTargets } from '../../src/train/mask-targets.js';
 import { referenceRoiAlign } from '../roi/roi-align-oracle.js';
+import { f32, maxAbsDiff } from '../tf/compare.js';
 
 interface MaskFixture {
   masks: {
@@ -17,20 +18,7 @@ interface MaskFixture {
 
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/train_targets.json', import.meta.url), 'utf8')) as MaskFixture;
 
-/** Little-endian float32 bytes (base64) -> Float32Array. */
-function f32(base64: string): Float32Array {
-  const bytes = Buffer.from(base64, 'base64');
-  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
-}
-
 const bits = (s: string): Uint8Array => Uint8Array.from(s, (ch) => (ch === '1' ? 1 : 0));
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 /** A full-image mask of `height` x `width` with rectangle [x1, x2) x [y1, y2) set. */
 function rectangle(height: number, width: number, x1: number, y1: number, x2: number, y2: number): Uint8Array {

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 
 import { pairwiseIou } from '../../src/structures/boxes.js';
 import { type MatcherOptions, matchBoxes } from '../../src/train/matcher.js';
+import { f32 } from '../tf/compare.js';
 
 interface MatcherFixture {
   anchors: { anchors: string; gt: string };
@@ -19,12 +20,6 @@ interface MatcherFixture {
 }
 
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/train_targets.json', import.meta.url), 'utf8')) as MatcherFixture;
-
-/** Little-endian float32 bytes (base64) -> Float32Array. */
-function f32(base64: string): Float32Array {
-  const bytes = Buffer.from(base64, 'base64');
-  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
-}
 
 const RPN: MatcherOptions = { thresholds: [0.3, 0.7], labels: [0, -1, 1], allowLowQualityMatches: true };
 const ROI: MatcherOptions = { thresholds: [0.5], labels: [0, 1], allowLowQualityMatches: false };

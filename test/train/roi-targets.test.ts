@@ -3,8 +3,10 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 
 import { matchBoxes } from '../../src/train/matcher.js';
+import { gatherBoxes } from '../../src/structures/boxes.js';
 import { type RoiTargetOptions, sampleProposals } from '../../src/train/roi-targets.js';
 import { Random } from '../../src/utils/random.js';
+import { f32, maxAbsDiff } from '../tf/compare.js';
 
 interface RoiFixture {
   roi: {
@@ -25,22 +27,6 @@ interface RoiFixture {
 }
 
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/train_targets.json', import.meta.url), 'utf8')) as RoiFixture;
-
-/** Little-endian float32 bytes (base64) -> Float32Array. */
-function f32(base64: string): Float32Array {
-  const bytes = Buffer.from(base64, 'base64');
-  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
-
-/** Rows `rows` of a flat [N, 4] array. */
-const rowsOf = (a: Float32Array, rows: ArrayLike<number>): Float32Array => Float32Array.from(Array.from(rows).flatMap((i) => [...a.subarray(4 * i, 4 * i + 4)]));
 
 /** Detectron2's MODEL.ROI_HEADS defaults, 3 classes, a batch of 64 as in the fixture. */
 const D2: RoiTargetOptions = {
@@ -90,11 +76,11 @@ describe('sampleProposals', () => {
     it(`torchvision style, its draws injected: equals select_training_samples (case ${n}: ${c.positive.length} fg + ${c.negative.length} bg)`, () => {
       const t = sampleProposals(proposals, gt, Int32Array.from(c.gtLabels), TV, new Random(0), sampled);
       assert.equal(t.numForeground, c.positive.length);
-      assert.deepEqual(t.boxes, rowsOf(f32(c.boxes), order));
+      assert.deepEqual(t.boxes, gatherBoxes(f32(c.boxes), order));
       assert.deepEqual([...t.classes], order.map((k) => c.labels[k]));
       assert.deepEqual([...t.matchedGt], order.map((k) => c.matchedIdxs[k]));
       const fg = 4 * t.numForeground;
-      const expected = rowsOf(f32(c.regressionTargets), order).subarray(0, fg);
+      const expected = gatherBoxes(f32(c.regressionTargets), order).subarray(0, fg);
       assert.ok(maxAbsDiff(t.deltas.subarray(0, fg), expected) <= 1e-5, `max error ${maxAbsDiff(t.deltas.subarray(0, fg), expected)}`);
       assert.ok(t.deltas.subarray(fg).every((v) => v === 0));
     });

@@ -3,10 +3,12 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 
 import type { BoxWeights } from '../../src/rpn/box-coder.js';
+import { gatherBoxes } from '../../src/structures/boxes.js';
 import { encodeBoxesArray } from '../../src/train/box-targets.js';
 import { matchBoxes } from '../../src/train/matcher.js';
 import { type RpnTargetOptions, rpnTargets } from '../../src/train/rpn-targets.js';
 import { Random } from '../../src/utils/random.js';
+import { f32, maxAbsDiff } from '../tf/compare.js';
 
 interface RpnFixture {
   anchors: { imageSize: [number, number]; anchors: string; gt: string };
@@ -15,22 +17,6 @@ interface RpnFixture {
 }
 
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/train_targets.json', import.meta.url), 'utf8')) as RpnFixture;
-
-/** Little-endian float32 bytes (base64) -> Float32Array. */
-function f32(base64: string): Float32Array {
-  const bytes = Buffer.from(base64, 'base64');
-  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
-
-/** Rows `rows` of a flat [N, 4] array. */
-const rowsOf = (a: Float32Array, rows: ArrayLike<number>): Float32Array => Float32Array.from(Array.from(rows).flatMap((i) => [...a.subarray(4 * i, 4 * i + 4)]));
 
 /** Detectron2's MODEL.RPN defaults. */
 const OPTIONS: RpnTargetOptions = { thresholds: [0.3, 0.7], labels: [0, -1, 1], batchSizePerImage: 256, positiveFraction: 0.5, boxWeights: [1, 1, 1, 1] };
@@ -81,8 +67,8 @@ describe('rpnTargets', () => {
       for (const i of c.positive) expected[i] = 1;
       for (const i of c.negative) expected[i] = 0;
       assert.deepEqual(t.labels, expected);
-      assert.deepEqual(rowsOf(t.matchedGtBoxes, c.positive), f32(c.positiveMatchedGtBoxes));
-      const d = rowsOf(t.deltas, c.positive);
+      assert.deepEqual(gatherBoxes(t.matchedGtBoxes, c.positive), f32(c.positiveMatchedGtBoxes));
+      const d = gatherBoxes(t.deltas, c.positive);
       assert.ok(maxAbsDiff(d, f32(c.positiveDeltas)) <= 1e-5, `max error ${maxAbsDiff(d, f32(c.positiveDeltas))}`);
       // Every other row of the deltas is zero.
       assert.equal(t.deltas.filter((v) => v !== 0).length, d.filter((v) => v !== 0).length);
