@@ -14,7 +14,8 @@ import {
   evaluateMapIou,
 } from '../metrics/index.js';
 import type { MaskRcnn } from '../model/index.js';
-import { cocoRleEncode, decodeCounts, encodeCounts } from '../rle/index.js';
+import { cocoRleArea, cocoRleEncode, cocoRleToBbox, decodeCounts, encodeCounts } from '../rle/index.js';
+import { cropToPlane } from './data/crops.js';
 import type { CroppedMask } from './mask-targets.js';
 
 /** A validation image: its size and ground truth at the picture's resolution. */
@@ -39,20 +40,6 @@ export interface EvaluationResult {
   readonly map_iou_per_cell_type: Record<string, number>;
 }
 
-/** The H x W row-major 0/1 mask of a crop. */
-function fullMask(mask: CroppedMask, height: number, width: number): Uint8Array {
-  const out = new Uint8Array(height * width);
-  for (let i = 0; i < mask.height; i++) {
-    const y = mask.y + i;
-    if (y < 0 || y >= height) continue;
-    for (let j = 0; j < mask.width; j++) {
-      const x = mask.x + j;
-      if (x >= 0 && x < width && mask.data[i * mask.width + j] !== 0) out[y * width + x] = 1;
-    }
-  }
-  return out;
-}
-
 /** COCO `[x, y, w, h]` of an x1, y1, x2, y2 box. */
 function xywh(b: ArrayLike<number>, i: number): number[] {
   return [b[4 * i], b[4 * i + 1], b[4 * i + 2] - b[4 * i], b[4 * i + 3] - b[4 * i + 1]];
@@ -69,29 +56,15 @@ export function evaluatePredictions(images: readonly EvaluationImage[], predicti
       throw new Error(`evaluatePredictions: predictions[${k}] is ${pred.height}x${pred.width}, image "${im.id}" is ${im.height}x${im.width}`);
     }
     const truth = im.gtMasks.map((m, g) => {
-      const full = fullMask(m, im.height, im.width);
-      let area = 0;
-      let x1 = Infinity;
-      let y1 = Infinity;
-      let x2 = -Infinity;
-      let y2 = -Infinity;
-      for (let p = 0; p < full.length; p++) {
-        if (full[p] === 0) continue;
-        area++;
-        const y = Math.floor(p / im.width);
-        const x = p - y * im.width;
-        x1 = Math.min(x1, x);
-        y1 = Math.min(y1, y);
-        x2 = Math.max(x2, x + 1);
-        y2 = Math.max(y2, y + 1);
-      }
+      const full = cropToPlane(m, im.height, im.width);
+      const segmentation = cocoRleEncode(full, im.height, im.width);
       annotations.push({
         id: annotations.length + 1,
         image_id: k + 1,
         category_id: im.gtClasses[g] + 1,
-        bbox: area === 0 ? [0, 0, 0, 0] : [x1, y1, x2 - x1, y2 - y1],
-        segmentation: cocoRleEncode(full, im.height, im.width),
-        area,
+        bbox: cocoRleToBbox(segmentation),
+        segmentation,
+        area: cocoRleArea(segmentation),
         iscrowd: 0,
       });
       return encodeCounts(full);

@@ -185,7 +185,7 @@ export function packCrops(crops: readonly CroppedMask[]): CroppedMask[] {
   });
 }
 
-/** A crop drawn into an [H, W] plane (for tests and inspection). */
+/** A crop drawn into an [H, W] row-major 0/1 plane (pixels outside the image are dropped). */
 export function cropToPlane(crop: CroppedMask, height: number, width: number): Uint8Array {
   const plane = new Uint8Array(height * width);
   for (let i = 0; i < crop.height; i++) {
