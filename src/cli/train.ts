@@ -26,7 +26,8 @@ Options:
   --weights FILE        initial weights (safetensors, Detectron2 or torchvision names); tensors
                         whose shape differs (another class count) are re-initialized, and listed
   --resume              continue from the newest checkpoint in --out
-  --folds K             split the images into K folds, grouped by image (default 5) ...
+  --folds K             split the images into K folds (default 5), grouped by sample_id (the
+                        well; by image without that column) and balanced by cell type ...
   --fold I              ... and hold fold I out for validation (default 0); --folds 1 trains on
                         every image and evaluates nothing
 ${BACKEND_HELP}

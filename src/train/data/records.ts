@@ -53,6 +53,8 @@ export interface SartoriusSource {
   readonly width: number;
   /** The cell type's class id (`cellTypeId`), the class of every instance. */
   readonly classId: number;
+  /** The well the image comes from (`sample_id`), when `train.csv` has that column. */
+  readonly sampleId?: string;
   /** One Kaggle RLE per instance, in file order. */
   readonly annotations: readonly string[];
 }
@@ -144,6 +146,7 @@ export async function sartoriusDataset(dataDir: string, options: SartoriusDatase
       height: image.height,
       width: image.width,
       classId: cellTypeId(image.cellType),
+      ...(image.sampleId !== undefined ? { sampleId: image.sampleId } : {}),
       annotations: image.rows.map((row) => row.annotation),
     }),
   );

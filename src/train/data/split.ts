@@ -6,7 +6,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { groupKFold } from '../../data/kfold.js';
+import { type KFoldItem, groupKFold } from '../../data/kfold.js';
 import { CELL_TYPES } from '../../data/sartorius.js';
 import type { ValidationSample } from '../evaluate.js';
 import { type TrainingDataset, livecellDataset, sartoriusDataset } from './records.js';
@@ -44,19 +44,26 @@ export function subsetDataset(dataset: TrainingDataset, indices: readonly number
   };
 }
 
-/** The class of an image's instances when it has a single one (the competition's cell type). */
-function imageClass(dataset: TrainingDataset, index: number): string {
+/**
+ * The k-fold item of image `index`: its group is the well it was imaged in (`sample_id`) when the
+ * dataset records one (time-lapse images of one well look alike, so they must not straddle
+ * training and validation), else the image itself; its stratum is the class of its instances
+ * when it has a single one (the competition's cell type).
+ */
+function foldItem(dataset: TrainingDataset, index: number): KFoldItem {
   const source = dataset.source(index);
-  return source.kind === 'sartorius' ? String(source.classId) : '';
+  if (source.kind !== 'sartorius') return { group: `image:${source.id}`, stratum: '' };
+  return { group: source.sampleId !== undefined ? `sample:${source.sampleId}` : `image:${source.id}`, stratum: String(source.classId) };
 }
 
 /**
- * Training images and validation fold `fold` of `folds` (grouped by image, balanced by cell type
- * where the dataset has one per image); `folds` 1 keeps every image for training.
+ * Training images and validation fold `fold` of `folds`, as the solution split the competition's
+ * data: grouped by `sample_id` (by image where there is none) and balanced by cell type, with
+ * `groupKFold` (scikit-learn's `StratifiedGroupKFold`); `folds` 1 keeps every image for training.
  */
 export function splitDataset(dataset: TrainingDataset, folds: number, fold: number, seed: number): { training: TrainingDataset; validation?: TrainingDataset } {
   if (folds === 1) return { training: dataset };
-  const items = dataset.ids.map((id, i) => ({ group: id, stratum: imageClass(dataset, i) }));
+  const items = dataset.ids.map((_, i) => foldItem(dataset, i));
   const assignment = groupKFold(items, folds, seed);
   const training: number[] = [];
   const validation: number[] = [];
