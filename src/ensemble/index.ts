@@ -6,7 +6,7 @@
  *
  * The solution's pipeline per image: for each model, `applyClassThresholds` with the model's
  * majority class; `poolDetections`; `ensembleNms` (class-aware box NMS, IoU 0.4);
- * `removeOverlaps` with `SOLUTION_MIN_PIXELS` by the pooled majority class.
+ * `removeOverlaps` with `SOLUTION_MIN_PIXELS` by the pooled majority class: `solutionEnsemble`.
  */
 export { argsortDescending } from './order.js';
 export { type Detections, checkDetections, selectDetections } from './detections.js';
@@ -22,6 +22,7 @@ export {
   majorityClass,
 } from './class-thresholds.js';
 export { type RemoveOverlapsOptions, type RemoveOverlapsResult, SOLUTION_MIN_PIXELS, removeOverlaps } from './overlaps.js';
+export { ENSEMBLE_METHODS, type EnsembleMethod, type SolutionEnsembleOptions, solutionEnsemble } from './solution.js';
 export {
   type SubmissionCheckRow,
   type SubmissionProblem,
