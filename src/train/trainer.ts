@@ -54,14 +54,24 @@ export interface TrainOptions {
   readonly log?: (message: string) => void;
   /** Where the progress line goes (none without). */
   readonly progress?: ProgressStream;
+  /**
+   * Called after each evaluation (after its line is in `metrics.json`); returning true stops
+   * training there, as a pruner does with an unpromising trial (`cellmask tune`). The weights of
+   * that iteration are then written as its periodic checkpoint (`model_NNNNNNN`), not as
+   * `model_final`. The answer after the last iteration's evaluation changes nothing: training
+   * ends there anyway.
+   */
+  readonly onEvaluation?: (iteration: number, result: EvaluationResult) => boolean | Promise<boolean>;
 }
 
 export interface TrainResult {
   /** The iterations run in this call (0 when a finished run is resumed). */
   readonly iterationsRun: number;
-  /** Path of the final weights. */
+  /** Path of the final weights: `model_final`, or the checkpoint written where training stopped early. */
   readonly finalWeights: string;
   readonly evaluations: readonly (EvaluationResult & { iteration: number })[];
+  /** Set when `onEvaluation` stopped training before `SOLVER.MAX_ITER`: the last iteration run. */
+  readonly stoppedEarly?: { readonly iteration: number };
   /** How the initial weights were loaded (absent when resumed or trained from scratch). */
   readonly transfer?: TransferReport;
 }
@@ -182,19 +192,22 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
   const evaluations: (EvaluationResult & { iteration: number })[] = [];
   let validation: readonly ValidationSample[] | undefined;
-  const evaluate = async (iteration: number) => {
-    if (options.validation === undefined) return;
+  /** Evaluates the model after `iteration`; resolves to true when `onEvaluation` asks to stop. */
+  const evaluate = async (iteration: number): Promise<boolean> => {
+    if (options.validation === undefined) return false;
     validation ??= await options.validation();
     const result = await evaluateModel(new MaskRcnn(weights, cfg), validation);
     evaluations.push({ ...result, iteration });
     await appendMetrics({ iteration, map_iou: result.map_iou, segm_AP: result.segm_AP, bbox_AP: result.bbox_AP });
     log(`iteration ${iteration}: validation MAP-IoU ${result.map_iou.toFixed(4)}, segm AP ${result.segm_AP.toFixed(4)}, bbox AP ${result.bbox_AP.toFixed(4)}`);
+    return (await options.onEvaluation?.(iteration, result)) === true;
   };
 
   const progress = options.progress === undefined ? undefined : new ProgressLine(options.progress);
   const batches = options.batches(start, seed);
   const began = performance.now();
   let smoothed: number | undefined;
+  let stoppedAt: number | undefined;
   try {
     for (let iteration = start; iteration < maxIter; iteration++) {
       const t0 = performance.now();
@@ -219,9 +232,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       );
       const done = iteration + 1 === maxIter;
       if ((iteration + 1) % cfg.SOLVER.CHECKPOINT_PERIOD === 0 && !done) await checkpoint(checkpointName(iteration), iteration);
-      if ((cfg.TEST.EVAL_PERIOD > 0 && (iteration + 1) % cfg.TEST.EVAL_PERIOD === 0) || done) await evaluate(iteration);
+      const evaluated = (cfg.TEST.EVAL_PERIOD > 0 && (iteration + 1) % cfg.TEST.EVAL_PERIOD === 0) || done;
+      if (evaluated && (await evaluate(iteration)) && !done) {
+        stoppedAt = iteration;
+        if ((iteration + 1) % cfg.SOLVER.CHECKPOINT_PERIOD !== 0) await checkpoint(checkpointName(iteration), iteration);
+        break;
+      }
     }
-    if (start < maxIter || resumed?.name !== 'model_final') await checkpoint('model_final', maxIter - 1);
+    if (stoppedAt === undefined && (start < maxIter || resumed?.name !== 'model_final')) await checkpoint('model_final', maxIter - 1);
   } finally {
     progress?.done();
     await batches.close();
@@ -229,5 +247,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     weights.forEach((t) => t.dispose());
   }
   await writeTrainingCurves(metricsPath, outDir);
+  if (stoppedAt !== undefined) {
+    const finalWeights = join(outDir, `${checkpointName(stoppedAt)}.safetensors`);
+    return { iterationsRun: stoppedAt + 1 - start, finalWeights, evaluations, transfer, stoppedEarly: { iteration: stoppedAt } };
+  }
   return { iterationsRun: Math.max(0, maxIter - start), finalWeights: join(outDir, 'model_final.safetensors'), evaluations, transfer };
 }
