@@ -4,11 +4,8 @@
  * and overall (mean over images).
  */
 import { type Command, type CommandIO, UsageError, parseCommandArgs, requireOption } from './command.js';
-import { CsvError } from '../data/csv.js';
-import { type TrainImage, loadTrainCsv } from '../data/sartorius.js';
-import { type SubmissionRecord, readSubmissionCsv } from '../data/submission.js';
-import { type MapIouDatasetResult, evaluateMapIou } from '../metrics/index.js';
-import { kaggleRleToCounts } from '../rle/index.js';
+import type { MapIouDatasetResult } from '../metrics/index.js';
+import { scoreSubmission } from '../pipeline/score.js';
 
 const help = `Usage: cellmask evaluate --truth train.csv --pred submission.csv [--json]
 
@@ -26,50 +23,6 @@ Options:
 Images of the truth that have no prediction rows score 0. Predictions for an image that is not
 in the truth are an error.
 `;
-
-/** Row-major counts of every truth object, keyed by image id (in the truth file's order). */
-function truthCounts(images: readonly TrainImage[]): Map<string, Uint32Array[]> {
-  const out = new Map<string, Uint32Array[]>();
-  for (const image of images) {
-    out.set(
-      image.id,
-      image.rows.map((row) => decodeRow(row.annotation, image, image.file, row.line, 'annotation')),
-    );
-  }
-  return out;
-}
-
-/** Row-major counts of every predicted object, keyed by image id; empty `predicted` rows add nothing. */
-function predictionCounts(
-  records: readonly SubmissionRecord[],
-  truth: ReadonlyMap<string, TrainImage>,
-  file: string,
-): Map<string, Uint32Array[]> {
-  const unknown = [...new Set(records.map((r) => r.id).filter((id) => !truth.has(id)))];
-  if (unknown.length > 0) {
-    const shown = unknown.slice(0, 5).join(', ');
-    throw new Error(
-      `${file}: predictions for ${unknown.length} image id(s) not in the truth: ${shown}${unknown.length > 5 ? ', ...' : ''}`,
-    );
-  }
-  const out = new Map<string, Uint32Array[]>();
-  for (const record of records) {
-    const image = truth.get(record.id)!;
-    const masks = out.get(record.id) ?? [];
-    out.set(record.id, masks);
-    if (record.predicted.trim() === '') continue;
-    masks.push(decodeRow(record.predicted, image, file, record.line, 'predicted'));
-  }
-  return out;
-}
-
-function decodeRow(text: string, image: TrainImage, file: string, line: number, column: string): Uint32Array {
-  try {
-    return kaggleRleToCounts(text, image.height, image.width);
-  } catch (error) {
-    throw new CsvError(file, line, undefined, `image ${image.id}: column ${column}: ${(error as Error).message}`);
-  }
-}
 
 function formatTable(result: MapIouDatasetResult): string {
   const counts = new Map<string, number>();
@@ -102,18 +55,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   const truthPath = requireOption(parsed.values, 'truth');
   const predPath = requireOption(parsed.values, 'pred');
 
-  const images = await loadTrainCsv(truthPath);
-  const byId = new Map(images.map((image) => [image.id, image] as const));
-  const truth = truthCounts(images);
-  const pred = predictionCounts(await readSubmissionCsv(predPath), byId, predPath);
-  const result = evaluateMapIou(
-    images.map((image) => ({
-      id: image.id,
-      cellType: image.cellType,
-      truth: truth.get(image.id)!,
-      pred: pred.get(image.id) ?? [],
-    })),
-  );
+  const result = await scoreSubmission(truthPath, predPath);
 
   if (parsed.values.json === true) {
     const perImage: Record<string, number> = {};
