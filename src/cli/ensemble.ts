@@ -5,13 +5,14 @@
  * NMS, or WBF), overlap removal by the pooled majority class; written as per-image JSON in the
  * same shape, or one submission.csv.
  */
-import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 
 import { type Command, UsageError, numberOption, parseCommandArgs, requireOption } from './command.js';
 import { writeFileAtomic } from '../data/atomic.js';
 import { writeSubmissionCsv } from '../data/submission.js';
 import { submissionRows } from './predict-output.js';
+import { readPredictionFile } from './prediction-files.js';
 import {
   type Detections,
   SOLUTION_MIN_PIXELS,
@@ -21,7 +22,7 @@ import {
   poolDetections,
   removeOverlaps,
 } from '../ensemble/index.js';
-import { countsToKaggleRle, kaggleRleToCounts } from '../rle/index.js';
+import { countsToKaggleRle } from '../rle/index.js';
 
 const help = `Usage: cellmask ensemble --inputs DIR [DIR...] --out DIR [options]
 
@@ -94,7 +95,7 @@ export const command: Command = {
     const rows: { id: string; predicted: string }[] = [];
     let kept = 0;
     for (const name of [...files.keys()].sort()) {
-      const perModel = await Promise.all(files.get(name)!.map((path) => readPrediction(path)));
+      const perModel = await Promise.all(files.get(name)!.map((path) => readPredictionFile(path)));
       const thresholded = thresholds === undefined ? perModel : perModel.map((d) => applyClassThresholds(d, thresholds, { useMajorityClass: true }));
       const ensembled = ensembleImage(thresholded, method, iou, values['class-agnostic'] !== true);
       const result = ensembled.masks === undefined ? ensembled : removeOverlaps(ensembled, { minPixels, useMajorityClass: true }).detections;
@@ -142,6 +143,7 @@ async function imageFiles(inputs: readonly string[]): Promise<Map<string, string
   return files;
 }
 
+/** One image's JSON as written (the shape `readPredictionFile` reads); masks only when there are some. */
 interface PredictionJson {
   boxes: number[][];
   scores: number[];
@@ -149,48 +151,6 @@ interface PredictionJson {
   masks?: string[];
   height: number;
   width: number;
-}
-
-/** Reads one model's prediction file; errors name the file and the field. */
-async function readPrediction(path: string): Promise<Detections> {
-  let json: PredictionJson;
-  try {
-    json = JSON.parse(await readFile(path, 'utf8')) as PredictionJson;
-  } catch (error) {
-    throw new Error(`${path}: ${(error as Error).message}`);
-  }
-  const fail = (what: string): never => {
-    throw new Error(`${path}: ${what}`);
-  };
-  if (json === null || typeof json !== 'object') fail('expected a JSON object');
-  const { height, width } = json;
-  if (!Number.isSafeInteger(height) || height <= 0 || !Number.isSafeInteger(width) || width <= 0) {
-    fail(`"height" and "width" must be positive integers, got ${JSON.stringify(height)} x ${JSON.stringify(width)}`);
-  }
-  for (const key of ['boxes', 'scores', 'classes'] as const) if (!Array.isArray(json[key])) fail(`"${key}" must be an array`);
-  const n = json.scores.length;
-  const boxes = new Float32Array(4 * n);
-  if (json.boxes.length !== n) fail(`"boxes" has ${json.boxes.length} entries, "scores" has ${n}`);
-  json.boxes.forEach((b, i) => {
-    if (!Array.isArray(b) || b.length !== 4 || !b.every((v) => typeof v === 'number' && Number.isFinite(v))) {
-      fail(`"boxes"[${i}] must be [x1, y1, x2, y2] numbers, got ${JSON.stringify(b)}`);
-    }
-    boxes.set(b, 4 * i);
-  });
-  json.scores.forEach((s, i) => typeof s === 'number' && Number.isFinite(s) || fail(`"scores"[${i}] must be a number, got ${JSON.stringify(s)}`));
-  if (json.classes.length !== n) fail(`"classes" has ${json.classes.length} entries, "scores" has ${n}`);
-  json.classes.forEach((c, i) => Number.isInteger(c) || fail(`"classes"[${i}] must be an integer, got ${JSON.stringify(c)}`));
-  const dets: Detections = { height, width, boxes, scores: Float32Array.from(json.scores), classes: Int32Array.from(json.classes) };
-  if (json.masks === undefined) return dets;
-  if (!Array.isArray(json.masks) || json.masks.length !== n) fail(`"masks" must be an array of ${n} run-length strings`);
-  const masks = json.masks.map((text, i) => {
-    try {
-      return kaggleRleToCounts(text, height, width);
-    } catch (error) {
-      return fail(`"masks"[${i}]: ${(error as Error).message}`);
-    }
-  });
-  return { ...dets, masks };
 }
 
 function toJson(d: Detections): PredictionJson {
