@@ -1,0 +1,209 @@
+/**
+ * Batch inference: Mask R-CNN over many PNG files on a pool of worker threads, one shard of
+ * the batch per machine, resumable. What it writes is what `cellmask predict` writes: one
+ * `<id>.json` per image (`predictionJson`), or one `submission.csv` with the rows in file-name
+ * order, whatever the number of workers and threads.
+ *
+ * The main thread never loads TensorFlow.js: it lists, shards and skips images, hands paths to
+ * the workers (`predict-pool.ts`) and writes what they send back.
+ */
+import { access, mkdir } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+import type { Backend } from '../cli/setup.js';
+import type { CellmaskConfig } from '../config/index.js';
+import { writeFileAtomic } from '../data/atomic.js';
+import { type SubmissionRow, writeSubmissionCsv } from '../data/submission.js';
+import { imageId } from '../cli/predict-output.js';
+import { type ImageDone, runPredictWorkers } from './predict-pool.js';
+import { type Shard, shardImages, sortByFileName, validateShard } from './shard.js';
+
+/**
+ * wasm threads per worker when neither `workers` nor `threadsPerWorker` is given; the workers
+ * then fill the cores. Measured on the 2-core Xeon of docs/batch-inference.md (a busy, shared
+ * machine: noisy), images/s of 1 worker x 2 threads against 2 workers x 1 thread:
+ * MEASUREMENTS_PENDING
+ */
+export const DEFAULT_WASM_THREADS_PER_WORKER = 1;
+
+/** Options of `predictImages`. */
+export interface PredictImagesOptions {
+  /** Safetensors checkpoint holding every weight of `config`'s network. */
+  readonly weights: string;
+  /** The network; `MODEL.MASK_ON` must be on (the outputs are masks). */
+  readonly config: CellmaskConfig;
+  /** PNG files (8-bit grey, grey+alpha, RGB or RGBA); their ids (names without extension) must differ. */
+  readonly images: readonly string[];
+  /** Output directory, created if missing. */
+  readonly out: string;
+  /** `json` (default): `<out>/<id>.json` per image; `csv`: one `<out>/submission.csv`. */
+  readonly format?: 'json' | 'csv';
+  /** TensorFlow.js backend of the workers (default wasm). */
+  readonly backend?: Backend;
+  /** Worker threads, each with its own model (default: see `workerLayout`); never more than images. */
+  readonly workers?: number;
+  /** wasm threads of each worker (default: see `workerLayout`); ignored on cpu. */
+  readonly threadsPerWorker?: number;
+  /** Predict only this shard of the images sorted by file name (see `shardImages`). */
+  readonly shard?: Shard;
+  /**
+   * Leave out the images whose `<out>/<id>.json` exists, so that an interrupted batch continues
+   * where it stopped (each JSON is written atomically: one that exists is complete). json only.
+   */
+  readonly skipExisting?: boolean;
+  /** Called once per predicted image, in file-name order. */
+  readonly onProgress?: (progress: ImageProgress) => void;
+  /** Called once per distinct warning of the workers (unused tensors in the weights, wasm without threads). */
+  readonly onWarning?: (message: string) => void;
+}
+
+/** One predicted image, for `onProgress`. */
+export interface ImageProgress {
+  readonly path: string;
+  readonly id: string;
+  /** 0-based position among the images this call predicts (after sharding and skipping). */
+  readonly index: number;
+  /** How many images this call predicts. */
+  readonly total: number;
+  readonly detections: number;
+  /** Seconds the worker spent on the image (reading, decoding, predicting, encoding). */
+  readonly seconds: number;
+  /** The worker that predicted it, 0-based. */
+  readonly worker: number;
+  /** Tensors that worker's TensorFlow.js held afterwards: the model's weights, the same after every image. */
+  readonly workerTensors: number;
+}
+
+/** What `predictImages` did. */
+export interface PredictImagesResult {
+  /** The images of the shard (all images without one), sorted by file name. */
+  readonly images: readonly string[];
+  /** Images predicted by this call. */
+  readonly predicted: number;
+  /** Images of the shard left out because their JSON existed (`skipExisting`). */
+  readonly skipped: number;
+  /** Detections of the predicted images. */
+  readonly detections: number;
+  /** Wall-clock seconds of the whole call, the workers' start included. */
+  readonly seconds: number;
+  /** Workers started (0 when nothing was left to predict). */
+  readonly workers: number;
+  readonly threadsPerWorker: number;
+  /** The workers' backend in words (`wasm (2 threads)`, `cpu`); undefined when none started. */
+  readonly backend: string | undefined;
+  /** What was written: `out` for json, the path of `submission.csv` for csv. */
+  readonly written: string;
+}
+
+/** Workers and wasm threads per worker of a batch. */
+export interface WorkerLayout {
+  readonly workers: number;
+  readonly threadsPerWorker: number;
+}
+
+function checkCount(value: number | undefined, name: string): void {
+  if (value !== undefined && (!Number.isInteger(value) || value < 1)) throw new Error(`predictImages: ${name} must be an integer >= 1, got ${value}`);
+}
+
+/**
+ * The layout on `cores` cores, filling in what was not asked for. cpu: one worker per core (the
+ * cpu backend is single-threaded JavaScript). wasm: with threads per worker given, as many
+ * workers as fill the cores; with workers given, the cores shared among them; with neither,
+ * `DEFAULT_WASM_THREADS_PER_WORKER` threads per worker and as many workers as fill the cores.
+ */
+export function workerLayout(backend: Backend, cores: number, asked: { workers?: number; threadsPerWorker?: number } = {}): WorkerLayout {
+  checkCount(asked.workers, 'workers');
+  checkCount(asked.threadsPerWorker, 'threadsPerWorker');
+  if (backend === 'cpu') return { workers: asked.workers ?? cores, threadsPerWorker: 1 };
+  const threadsPerWorker =
+    asked.threadsPerWorker ?? (asked.workers === undefined ? Math.min(cores, DEFAULT_WASM_THREADS_PER_WORKER) : Math.max(1, Math.floor(cores / asked.workers)));
+  return { workers: asked.workers ?? Math.max(1, Math.floor(cores / threadsPerWorker)), threadsPerWorker };
+}
+
+/** Throws, naming both files, when two images have the same id (their outputs would collide). */
+function checkUniqueIds(paths: readonly string[]): void {
+  const seen = new Map<string, string>();
+  for (const path of paths) {
+    const other = seen.get(imageId(path));
+    if (other !== undefined) throw new Error(`predictImages: ${other} and ${path} have the same image id "${imageId(path)}"`);
+    seen.set(imageId(path), path);
+  }
+}
+
+/** Options checked up front, before any worker starts. */
+function checkOptions(o: PredictImagesOptions): void {
+  if (o.format !== undefined && o.format !== 'json' && o.format !== 'csv') throw new Error(`predictImages: format must be json or csv, got "${o.format}"`);
+  if (o.backend !== undefined && o.backend !== 'wasm' && o.backend !== 'cpu') throw new Error(`predictImages: backend must be wasm or cpu, got "${o.backend}"`);
+  if (o.skipExisting === true && o.format === 'csv') {
+    throw new Error('predictImages: skipExisting needs format json (submission.csv is written once, at the end; there is no per-image file to find)');
+  }
+  if (!o.config.MODEL.MASK_ON) throw new Error('predictImages: the config has MODEL.MASK_ON off; the outputs are masks, so it needs a Mask R-CNN config');
+  if (o.images.length === 0) throw new Error('predictImages: no images given');
+  if (o.shard !== undefined) validateShard(o.shard);
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * Runs the model on the images (their shard, without the ones done before, with
+ * `skipExisting`) on a pool of worker threads and writes the outputs to `out`.
+ * @throws Error naming the image that failed (a corrupt PNG, a 16-bit one) or the weights that
+ *   do not fit; the JSON files written until then stay, and every worker has been terminated.
+ */
+export async function predictImages(options: PredictImagesOptions): Promise<PredictImagesResult> {
+  const started = performance.now();
+  checkOptions(options);
+  const format = options.format ?? 'json';
+  const backend = options.backend ?? 'wasm';
+  const sorted = sortByFileName(options.images);
+  checkUniqueIds(sorted);
+  const images = options.shard === undefined ? sorted : shardImages(sorted, options.shard);
+  const layout = workerLayout(backend, availableParallelism(), options);
+  await mkdir(options.out, { recursive: true });
+  const done = options.skipExisting === true ? await Promise.all(images.map((path) => exists(join(options.out, `${imageId(path)}.json`)))) : [];
+  const todo = images.filter((_, i) => done[i] !== true);
+  const workers = Math.min(layout.workers, todo.length);
+
+  const rows: SubmissionRow[][] = [];
+  const finished: (ImageProgress | undefined)[] = [];
+  let reported = 0;
+  let detections = 0;
+  const warned = new Set<string>();
+  /** Writes one image's output, then reports every image finished in order up to here. */
+  const result = async (reply: ImageDone, worker: number) => {
+    const path = todo[reply.id];
+    if (reply.json !== undefined) await writeFileAtomic(join(options.out, `${imageId(path)}.json`), reply.json);
+    if (reply.rows !== undefined) rows[reply.id] = reply.rows;
+    detections += reply.detections;
+    const { detections: n, seconds, tensors } = reply;
+    finished[reply.id] = { path, id: imageId(path), index: reply.id, total: todo.length, detections: n, seconds, worker, workerTensors: tensors };
+    for (; finished[reported] !== undefined; reported++) options.onProgress?.(finished[reported]!);
+  };
+  const warning = (message: string) => {
+    if (!warned.has(message)) options.onWarning?.(message);
+    warned.add(message);
+  };
+  const data = { weights: options.weights, config: options.config, backend, threads: layout.threadsPerWorker, format };
+  const backendInfo = todo.length === 0 ? undefined : await runPredictWorkers(todo, workers, data, { result, warning });
+
+  const written = format === 'csv' ? join(options.out, 'submission.csv') : options.out;
+  if (format === 'csv') await writeSubmissionCsv(written, rows.flat());
+  return {
+    images,
+    predicted: todo.length,
+    skipped: images.length - todo.length,
+    detections,
+    seconds: (performance.now() - started) / 1000,
+    workers,
+    threadsPerWorker: layout.threadsPerWorker,
+    backend: backendInfo,
+    written,
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * Entry of the batch-inference worker threads (`predictImages`). Each worker has its own
+ * TensorFlow.js module instance: it sets up the backend and loads the model once, from
+ * `workerData`, says `ready`, then predicts every image path it is sent (reading and decoding
+ * the PNG itself) and posts back the image's JSON text or submission rows. Errors are posted
+ * as messages, never thrown, so that the main thread can name the image and stop the batch.
+ */
+import { performance } from 'node:perf_hooks';
+import { parentPort, workerData } from 'node:worker_threads';
+
+import type { Backend } from '../cli/setup.js';
+import type { CellmaskConfig } from '../config/index.js';
+import type { SubmissionRow } from '../data/submission.js';
+import type { MaskRcnn } from '../model/index.js';
+
+/** What a worker is started with. */
+export interface PredictWorkerData {
+  readonly weights: string;
+  readonly config: CellmaskConfig;
+  readonly backend: Backend;
+  /** Threads of the wasm backend (ignored on cpu). */
+  readonly threads: number;
+  readonly format: 'json' | 'csv';
+}
+
+/** One image to predict: `id` is its position in the batch. */
+export interface PredictRequest {
+  readonly id: number;
+  readonly path: string;
+}
+
+/** What a worker posts back. */
+export type PredictReply =
+  | { readonly kind: 'ready'; readonly backend: string }
+  | { readonly kind: 'warning'; readonly message: string }
+  | {
+      readonly kind: 'done';
+      readonly id: number;
+      readonly detections: number;
+      /** `format` json: the `<id>.json` text. */
+      readonly json?: string;
+      /** `format` csv: the image's submission rows. */
+      readonly rows?: SubmissionRow[];
+      readonly seconds: number;
+      /** Tensors the worker's TensorFlow.js holds after the image (the model's weights only). */
+      readonly tensors: number;
+    }
+  /** `id` undefined: the worker failed while starting (backend or model). */
+  | { readonly kind: 'failed'; readonly id?: number; readonly message: string };
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Sets up the backend and the model; posts warnings as they come. */
+async function start(data: PredictWorkerData, post: (reply: PredictReply) => void): Promise<{ model: MaskRcnn; backend: string }> {
+  const [{ useBackend }, { loadModel }] = await Promise.all([import('../cli/setup.js'), import('./load-model.js')]);
+  const warn = (message: string) => post({ kind: 'warning', message });
+  const io = { stdout: () => undefined, stderr: (text: string) => warn(text.replace(/^warning: /, '').trimEnd()) };
+  const backend = await useBackend(data.backend, data.backend === 'wasm' ? data.threads : undefined, io);
+  return { model: await loadModel(data.weights, data.config, warn), backend };
+}
+
+/** Predicts one image into its reply. */
+async function predictOne(model: MaskRcnn, request: PredictRequest, format: 'json' | 'csv'): Promise<PredictReply> {
+  const [tf, { readPng }, { imageId, pictureFromPng, predictionJson, submissionRows }] = await Promise.all([
+    import('@tensorflow/tfjs-core'),
+    import('../data/image.js'),
+    import('../cli/predict-output.js'),
+  ]);
+  const t0 = performance.now();
+  const dets = await model.predict(pictureFromPng(await readPng(request.path), request.path));
+  const output = format === 'json' ? { json: `${JSON.stringify(predictionJson(dets))}\n` } : { rows: submissionRows(imageId(request.path), dets) };
+  const seconds = (performance.now() - t0) / 1000;
+  return { kind: 'done', id: request.id, detections: dets.scores.length, ...output, seconds, tensors: tf.memory().numTensors };
+}
+
+if (parentPort === null) throw new Error('pipeline/predict-worker: must run in a worker thread (predictImages starts it)');
+const port = parentPort;
+const data = workerData as PredictWorkerData;
+const post = (reply: PredictReply) => port.postMessage(reply);
+
+start(data, post).then(
+  ({ model, backend }) => {
+    // The main thread sends one image at a time, but chain them anyway: one model, one image.
+    let queue: Promise<void> = Promise.resolve();
+    port.on('message', (request: PredictRequest) => {
+      queue = queue.then(() =>
+        predictOne(model, request, data.format).then(post, (error: unknown) => post({ kind: 'failed', id: request.id, message: messageOf(error) })),
+      );
+    });
+    post({ kind: 'ready', backend });
+  },
+  (error: unknown) => post({ kind: 'failed', message: messageOf(error) }),
+);
