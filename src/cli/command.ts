@@ -81,3 +81,12 @@ export function numberOption(value: string | undefined, name: string, fallback: 
   if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got "${value}"`);
   return n;
 }
+
+/** Comma-separated numbers of an option (`0.17,0.30,0.60`), or a `UsageError` naming it and the bad item. */
+export function numberListOption(text: string, name: string): number[] {
+  return text.split(',').map((item, k) => {
+    const v = Number(item);
+    if (item.trim() === '' || !Number.isFinite(v)) throw new UsageError(`--${name}: item ${k + 1} "${item}" is not a number (expected e.g. 0.17,0.30,0.60)`);
+    return v;
+  });
+}

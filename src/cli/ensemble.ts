@@ -8,20 +8,12 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 
-import { type Command, UsageError, numberOption, parseCommandArgs, requireOption } from './command.js';
+import { type Command, UsageError, numberListOption, numberOption, parseCommandArgs, requireOption } from './command.js';
 import { writeFileAtomic } from '../data/atomic.js';
 import { writeSubmissionCsv } from '../data/submission.js';
 import { submissionRows } from './predict-output.js';
 import { readPredictionFile } from './prediction-files.js';
-import {
-  type Detections,
-  SOLUTION_MIN_PIXELS,
-  applyClassThresholds,
-  ensembleNms,
-  ensembleWbf,
-  poolDetections,
-  removeOverlaps,
-} from '../ensemble/index.js';
+import { type Detections, ENSEMBLE_METHODS, type EnsembleMethod, SOLUTION_MIN_PIXELS, solutionEnsemble } from '../ensemble/index.js';
 import { countsToKaggleRle } from '../rle/index.js';
 
 const help = `Usage: cellmask ensemble --inputs DIR [DIR...] --out DIR [options]
@@ -53,8 +45,6 @@ Options:
   -h, --help                  show this help
 `;
 
-type Method = 'nms' | 'mask-nms' | 'wbf';
-
 export const command: Command = {
   name: 'ensemble',
   summary: 'pool several models\' predictions: NMS/WBF, class thresholds, overlap removal',
@@ -83,12 +73,12 @@ export const command: Command = {
     if (inputs.length === 0) throw new UsageError('missing required option --inputs');
     const out = requireOption(values, 'out');
     const iou = numberOption(values.iou, 'iou', 0.4);
-    const method = (values.method ?? 'nms') as Method;
-    if (!['nms', 'mask-nms', 'wbf'].includes(method)) throw new UsageError(`--method must be nms, mask-nms or wbf, got "${method}"`);
+    const method = (values.method ?? 'nms') as EnsembleMethod;
+    if (!ENSEMBLE_METHODS.includes(method)) throw new UsageError(`--method must be ${ENSEMBLE_METHODS.join(', ')}, got "${method}"`);
     const format = values.format ?? 'json';
     if (format !== 'json' && format !== 'csv') throw new UsageError(`--format must be json or csv, got "${format}"`);
-    const thresholds = values['class-thresholds'] === undefined ? undefined : numberList(values['class-thresholds'], 'class-thresholds');
-    const minPixels = values['min-pixels'] === undefined ? SOLUTION_MIN_PIXELS : numberList(values['min-pixels'], 'min-pixels');
+    const thresholds = values['class-thresholds'] === undefined ? null : numberListOption(values['class-thresholds'], 'class-thresholds');
+    const minPixels = values['min-pixels'] === undefined ? SOLUTION_MIN_PIXELS : numberListOption(values['min-pixels'], 'min-pixels');
 
     const files = await imageFiles(inputs);
     await mkdir(out, { recursive: true });
@@ -96,9 +86,7 @@ export const command: Command = {
     let kept = 0;
     for (const name of [...files.keys()].sort()) {
       const perModel = await Promise.all(files.get(name)!.map((path) => readPredictionFile(path)));
-      const thresholded = thresholds === undefined ? perModel : perModel.map((d) => applyClassThresholds(d, thresholds, { useMajorityClass: true }));
-      const ensembled = ensembleImage(thresholded, method, iou, values['class-agnostic'] !== true);
-      const result = ensembled.masks === undefined ? ensembled : removeOverlaps(ensembled, { minPixels, useMajorityClass: true }).detections;
+      const result = solutionEnsemble(perModel, { method, iouThreshold: iou, classAware: values['class-agnostic'] !== true, classThresholds: thresholds, minPixels });
       kept += result.scores.length;
       if (format === 'json') {
         await writeFileAtomic(join(out, name), `${JSON.stringify(toJson(result))}\n`);
@@ -112,20 +100,6 @@ export const command: Command = {
     return 0;
   },
 };
-
-function ensembleImage(perModel: readonly Detections[], method: Method, iou: number, classAware: boolean): Detections {
-  if (method === 'wbf') return ensembleWbf(perModel, { iouThreshold: iou });
-  return ensembleNms(poolDetections(perModel), { iouThreshold: iou, classAware, iou: method === 'mask-nms' ? 'mask' : 'box' });
-}
-
-/** Comma-separated numbers of an option, or a `UsageError` naming it and the bad item. */
-function numberList(text: string, name: string): number[] {
-  return text.split(',').map((item, k) => {
-    const v = Number(item);
-    if (item.trim() === '' || !Number.isFinite(v)) throw new UsageError(`--${name}: item ${k + 1} "${item}" is not a number (expected e.g. 0.17,0.30,0.60)`);
-    return v;
-  });
-}
 
 /** JSON file name -> its path in each input directory that has it, in input order. */
 async function imageFiles(inputs: readonly string[]): Promise<Map<string, string[]>> {
