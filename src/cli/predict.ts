@@ -3,28 +3,24 @@
  * Mask R-CNN inference over PNG files, written per image as the JSON `cellmask ensemble` reads,
  * or as one `submission.csv`.
  *
- * TensorFlow.js and its backends are optional peers of the package, so this module imports
- * them (and the modules built on them) only when the command runs: the other commands work
- * without them, and a missing one is named with the command that needs it.
+ * The work is `predictImages` (`cellmask/pipeline`): worker threads load TensorFlow.js, its
+ * backend and the model, this thread never does. They are optional peers of the package, so
+ * the other commands work without them, and a missing one is named with the command that
+ * needs it.
  */
-import { mkdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { stat } from 'node:fs/promises';
 
-import type { MaskRcnn } from '../model/index.js';
-import type { CellmaskConfig } from '../config/index.js';
-import { writeFileAtomic } from '../data/atomic.js';
 import { listImages } from '../data/dataset.js';
-import { readPng } from '../data/image.js';
-import { type SubmissionRow, writeSubmissionCsv } from '../data/submission.js';
-import { type Command, type CommandIO, UsageError, parseCommandArgs, requireOption } from './command.js';
-import { BACKEND_HELP, backendOptions, configWithOverrides, useBackend } from './setup.js';
-import { imageId, pictureFromPng, predictionJson, submissionRows } from './predict-output.js';
+import { DEFAULT_WASM_THREADS_PER_WORKER, type ImageProgress, type PredictImagesResult, type Shard, parseShard, predictImages } from '../pipeline/index.js';
+import { type Command, UsageError, intOption, parseCommandArgs, requireOption } from './command.js';
+import { backendOptions, configWithOverrides } from './setup.js';
 
 const help = `Usage: cellmask predict --weights FILE --config PRESET_OR_FILE --input PNG_OR_DIR --out DIR [options]
 
 Runs Mask R-CNN on one PNG file, or on every .png file of a directory (in name order), and
 writes each image's detections in the form \`cellmask ensemble\` reads, or one submission.csv.
+The images are shared among worker threads, each with its own copy of the model; what is
+written does not depend on how many.
 
 Options:
   --weights FILE        safetensors checkpoint with Detectron2 or torchvision parameter names
@@ -44,11 +40,25 @@ Options:
                         detections best first; boxes in absolute pixels rounded to 0.01, scores
                         rounded to 5 significant digits, masks as Kaggle run-length text;
                         csv: one submission.csv (id,predicted; one row per non-empty mask,
-                        an image without any gets one row with an empty predicted)
-${BACKEND_HELP}
+                        an image without any gets one row with an empty predicted; images in
+                        name order)
+  --backend wasm|cpu    TensorFlow.js backend (default wasm); each is an optional peer
+                        dependency: @tensorflow/tfjs-backend-wasm, @tensorflow/tfjs-backend-cpu
+  --workers N           worker threads, each loading the model once (default: as many as fill
+                        the cores with --threads threads each; never more than images)
+  --threads N           wasm threads of each worker (default: ${DEFAULT_WASM_THREADS_PER_WORKER} without --workers, else the
+                        cores shared among the workers)
+  --shard K/N           predict only shard K of N (0 <= K < N, 0-based like SLURM_ARRAY_TASK_ID
+                        and JOB_COMPLETION_INDEX): the images at positions i, in name order,
+                        with i % N = K. With csv, submission.csv holds the shard's images only
+  --skip-existing       leave out the images whose <id>.json is already in --out (each is
+                        written whole or not at all), so an interrupted run continues; json only
   -h, --help            show this help
 
-One progress line per image (time taken, detections) goes to stderr, a summary to stdout.
+One progress line per image (time taken, detections), in name order, goes to stderr, a summary
+to stdout. A failing image stops the run, naming the file; the JSON written until then stays.
+See docs/batch-inference.md for clusters (Slurm array jobs, Kubernetes indexed Jobs) and for
+merging the shards' outputs.
 `;
 
 export const command: Command = {
@@ -65,54 +75,71 @@ export const command: Command = {
       format: { type: 'string' },
       backend: { type: 'string' },
       threads: { type: 'string' },
+      workers: { type: 'string' },
+      shard: { type: 'string' },
+      'skip-existing': { type: 'boolean' },
     });
     if (parsed === undefined) {
       io.stdout(help);
       return 0;
     }
     const { values } = parsed;
-    const weightsPath = requireOption(values, 'weights');
+    const weights = requireOption(values, 'weights');
     const configName = requireOption(values, 'config');
     const input = requireOption(values, 'input');
     const out = requireOption(values, 'out');
     const format = values.format ?? 'json';
     if (format !== 'json' && format !== 'csv') throw new UsageError(`--format must be json or csv, got "${format}"`);
     const { backend, threads } = backendOptions(values);
+    const workers = values.workers === undefined ? undefined : intOption(values.workers, 'workers', 0, 1);
+    const shard = values.shard === undefined ? undefined : shardOption(values.shard);
+    const skipExisting = values['skip-existing'] === true;
+    if (skipExisting && format === 'csv') throw new UsageError('--skip-existing applies to --format json (submission.csv is written once, at the end)');
 
     const cfg = await configWithOverrides(configName, values.set ?? []);
     if (!cfg.MODEL.MASK_ON) throw new UsageError('the config has MODEL.MASK_ON False: predict writes masks, so it needs a Mask R-CNN config');
-    const files = await inputPngs(input);
-    await mkdir(out, { recursive: true });
-    const backendInfo = await useBackend(backend, threads, io);
-    const model = await loadModel(weightsPath, cfg, io);
-    const started = performance.now();
-    const rows: SubmissionRow[] = [];
-    let detections = 0;
-    try {
-      for (const [k, path] of files.entries()) {
-        const t0 = performance.now();
-        const id = imageId(path);
-        const dets = await model.predict(pictureFromPng(await readPng(path), path));
-        if (format === 'json') await writeFileAtomic(join(out, `${id}.json`), `${JSON.stringify(predictionJson(dets))}\n`);
-        else rows.push(...submissionRows(id, dets));
-        detections += dets.scores.length;
-        io.stderr(`[${k + 1}/${files.length}] ${path}: ${dets.scores.length} detections in ${seconds(t0)} s\n`);
-      }
-    } finally {
-      model.dispose();
-    }
-    const written = format === 'csv' ? join(out, 'submission.csv') : out;
-    if (format === 'csv') await writeSubmissionCsv(written, rows);
-    io.stdout(`predicted ${files.length} image(s) in ${seconds(started)} s on ${backendInfo}: ${detections} detections -> ${written}\n`);
+    const images = await inputPngs(input);
+    const result = await predictImages({
+      weights,
+      config: cfg,
+      images,
+      out,
+      format,
+      backend,
+      workers,
+      threadsPerWorker: threads,
+      shard,
+      skipExisting,
+      onProgress: (p) => io.stderr(progressLine(p)),
+      onWarning: (message) => io.stderr(`warning: ${message}\n`),
+    });
+    io.stdout(summary(result, shard, images.length));
     return 0;
   },
 };
 
-function seconds(since: number): string {
-  return ((performance.now() - since) / 1000).toFixed(2);
+/** `--shard K/N`, or a `UsageError` saying what is wrong with it. */
+function shardOption(text: string): Shard {
+  try {
+    return parseShard(text);
+  } catch (error) {
+    throw new UsageError(`--${(error as Error).message}`);
+  }
 }
 
-/** `--input`: the file itself, or the directory's `.png` files sorted by name; ids must be unique. */
+function progressLine(p: ImageProgress): string {
+  return `[${p.index + 1}/${p.total}] ${p.path}: ${p.detections} detections in ${p.seconds.toFixed(2)} s\n`;
+}
+
+/** The last line: what was predicted, where, on what; the shard (of `inputs` images) and the skipped images when there are. */
+function summary(r: PredictImagesResult, shard: Shard | undefined, inputs: number): string {
+  const of = shard === undefined ? '' : ` of shard ${shard.index}/${shard.count} (${r.images.length} of ${inputs} images)`;
+  const skipped = r.skipped === 0 ? '' : `, ${r.skipped} skipped (their JSON exists)`;
+  const on = r.backend === undefined ? '' : ` on ${r.workers > 1 ? `${r.workers} workers x ` : ''}${r.backend}`;
+  return `predicted ${r.predicted} image(s)${of}${skipped} in ${r.seconds.toFixed(2)} s${on}: ${r.detections} detections -> ${r.written}\n`;
+}
+
+/** `--input`: the file itself, or the directory's `.png` files sorted by name. */
 async function inputPngs(input: string): Promise<string[]> {
   let isDirectory: boolean;
   try {
@@ -123,46 +150,5 @@ async function inputPngs(input: string): Promise<string[]> {
   if (!isDirectory) return [input];
   const files = await listImages(input, ['.png']);
   if (files.length === 0) throw new Error(`--input ${input}: the directory has no .png files`);
-  const seen = new Map<string, string>();
-  for (const path of files) {
-    const other = seen.get(imageId(path));
-    if (other !== undefined) throw new Error(`--input ${input}: ${other} and ${path} have the same image id "${imageId(path)}"`);
-    seen.set(imageId(path), path);
-  }
   return files;
-}
-
-/** Names, at most `max` of them, then how many more. */
-function someNames(names: readonly string[], max = 5): string {
-  return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')}, ... (${names.length - max} more)`;
-}
-
-/**
- * The model of `cfg` with the weights of the safetensors file at `path`. Fails, naming the file,
- * when the file lacks weights of the config's network or holds some with other shapes (both
- * mean the config is not the network the weights were trained as); warns about tensors the
- * network does not read.
- */
-async function loadModel(path: string, cfg: CellmaskConfig, io: CommandIO): Promise<MaskRcnn> {
-  const [{ MaskRcnn }, { expectedWeightShapes, loadWeights, missingWeights }] = await Promise.all([
-    import('../model/index.js'),
-    import('../weights/index.js'),
-  ]);
-  const { weights, unused } = await loadWeights(path, { format: 'auto', poolerResolution: cfg.MODEL.ROI_BOX_HEAD.POOLER_RESOLUTION });
-  const expected = expectedWeightShapes(cfg);
-  const missing = missingWeights(weights, expected.keys());
-  const misshapen = [...expected]
-    .filter(([name, shape]) => weights.has(name) && weights.get(name)!.shape.join() !== shape.join())
-    .map(([name, shape]) => `${name} [${weights.get(name)!.shape.join(', ')}], expected [${shape.join(', ')}]`);
-  if (missing.length > 0 || misshapen.length > 0) {
-    weights.forEach((t) => t.dispose());
-    const problems = [
-      ...(missing.length > 0 ? [`${missing.length} of the config's ${expected.size} weights are missing: ${someNames(missing)}`] : []),
-      ...(misshapen.length > 0 ? [`${misshapen.length} have other shapes: ${someNames(misshapen, 3)}`] : []),
-    ];
-    throw new Error(`--weights ${path} does not fit --config: ${problems.join('; ')}`);
-  }
-  const extra = [...unused, ...[...weights.keys()].filter((name) => !expected.has(name))];
-  if (extra.length > 0) io.stderr(`warning: --weights ${path}: ${extra.length} tensor(s) the network does not read: ${someNames(extra)}\n`);
-  return new MaskRcnn(weights, cfg);
 }

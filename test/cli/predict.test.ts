@@ -5,7 +5,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -102,7 +102,8 @@ describe('cellmask predict', () => {
     }
     assert.equal(err.filter((l) => /^\[\d\/2\] .*\.png: \d+ detections in \d+\.\d\d s\n$/.test(l)).length, 2, err.join(''));
     assert.match(err[0], /a\.png/, 'images in name order');
-    assert.match(stdout.join(''), /^predicted 2 image\(s\) in [\d.]+ s on wasm \(1 thread\): \d+ detections -> /);
+    // --threads 1 without --workers: as many one-thread workers as fill the cores, at most one per image.
+    assert.match(stdout.join(''), /^predicted 2 image\(s\) in [\d.]+ s on (2 workers x )?wasm \(1 thread\): \d+ detections -> /);
   });
 
   it('writes a submission.csv whose run-length texts parse, with one empty row for an image without masks', async () => {
@@ -122,6 +123,55 @@ describe('cellmask predict', () => {
     const none = join(dir, 'csv-none');
     assert.equal(await command.run(['--weights', weights, '--config', 'sartorius_finetune', ...SETS, '--set', 'MODEL.ROI_HEADS.SCORE_THRESH_TEST=1.0', '--input', join(images, 'b.png'), '--out', none, '--format', 'csv', '--threads', '1'], capture().io), 0);
     assert.equal(readFileSync(join(none, 'submission.csv'), 'utf8').replace(/\r/g, ''), 'id,predicted\nb,\n');
+  });
+
+  it('--shard K/N with csv: each shard writes its images; the rows merged and sorted by id are the unsharded file', async () => {
+    const plate = join(dir, 'plate');
+    mkdirSync(plate);
+    for (let k = 0; k < 5; k++) await writePng(join(plate, `w${k}.png`), cells(1, 3 * k));
+    const args = ['--weights', weights, '--config', 'sartorius_finetune', ...SETS, '--input', plate, '--format', 'csv', '--threads', '1'];
+    const whole = join(dir, 'plate-all');
+    assert.equal(await command.run([...args, '--out', whole, '--workers', '1'], capture().io), 0);
+    const lines = (file: string) => readFileSync(file, 'utf8').split(/\r?\n/).filter((line) => line !== '');
+    const shardLines: string[] = [];
+    for (let k = 0; k < 3; k++) {
+      const { io, out, err } = capture();
+      assert.equal(await command.run([...args, '--out', join(dir, `plate-${k}`), '--shard', `${k}/3`], io), 0, err.join(''));
+      assert.match(out.join(''), new RegExp(`^predicted ${k === 2 ? 1 : 2} image\\(s\\) of shard ${k}/3 \\(${k === 2 ? 1 : 2} of 5 images\\) in `));
+      const [header, ...rows] = lines(join(dir, `plate-${k}`, 'submission.csv'));
+      assert.equal(header, 'id,predicted');
+      const ids = [...new Set(rows.map((row) => row.split(',')[0]))];
+      assert.deepEqual(ids, ['w0', 'w1', 'w2', 'w3', 'w4'].filter((_, i) => i % 3 === k), `shard ${k}/3: round-robin in name order`);
+      shardLines.push(...rows);
+    }
+    // What docs/batch-inference.md's `tail -n +2 ... | LC_ALL=C sort -s -t, -k1,1` does: a stable sort by id.
+    const byId = (a: string, b: string) => {
+      const [x, y] = [a.split(',')[0], b.split(',')[0]];
+      return x < y ? -1 : x > y ? 1 : 0;
+    };
+    assert.deepEqual(['id,predicted', ...shardLines.sort(byId)], lines(join(whole, 'submission.csv')));
+  });
+
+  it('--shard with json into one directory, then --skip-existing: every image once, nothing predicted twice, ensemble reads it', async () => {
+    const out = join(dir, 'shared');
+    const args = ['--weights', weights, '--config', 'sartorius_finetune', ...SETS, '--input', images, '--out', out, '--threads', '1'];
+    for (const shard of ['0/2', '1/2']) assert.equal(await command.run([...args, '--shard', shard], capture().io), 0);
+    assert.deepEqual(readdirSync(out).sort(), ['a.json', 'b.json']);
+    const before = readFileSync(join(out, 'a.json'), 'utf8');
+    writeFileSync(join(out, 'b.json'), readFileSync(join(out, 'b.json'), 'utf8')); // same bytes, new mtime: untouched from here
+    const mtime = statSync(join(out, 'b.json')).mtimeMs;
+
+    const { io, out: stdout, err } = capture();
+    assert.equal(await command.run([...args, '--skip-existing'], io), 0, err.join(''));
+    assert.match(stdout.join(''), /^predicted 0 image\(s\), 2 skipped \(their JSON exists\) in [\d.]+ s: 0 detections -> /);
+    assert.deepEqual(err, [], 'no image predicted');
+    assert.equal(readFileSync(join(out, 'a.json'), 'utf8'), before);
+    assert.equal(statSync(join(out, 'b.json')).mtimeMs, mtime);
+
+    const merged = join(dir, 'shared-csv');
+    const ensembled = capture();
+    assert.equal(await main(['ensemble', '--inputs', out, '--out', merged, '--format', 'csv'], ensembled.io), 0, ensembled.err.join(''));
+    assert.deepEqual([...new Set((await readSubmissionCsv(join(merged, 'submission.csv'))).map((r) => r.id))], ['a', 'b']);
   });
 
   it('fails with exit 1 naming the file for missing or incomplete weights, bad PNGs and a missing input', async () => {
@@ -166,6 +216,16 @@ describe('cellmask predict', () => {
       [[...base, '--backend', 'webgl'], /--backend must be wasm or cpu/],
       [[...base, '--backend', 'cpu', '--threads', '2'], /--threads applies to --backend wasm only/],
       [[...base, '--threads', '0'], /--threads must be an integer >= 1/],
+      [[...base, '--workers', '0'], /--workers must be an integer >= 1, got "0"/],
+      [[...base, '--workers', 'two'], /--workers must be an integer >= 1, got "two"/],
+      [[...base, '--workers', '1.5'], /--workers must be an integer >= 1, got "1\.5"/],
+      [[...base, '--shard', '3/3'], /--shard "3\/3": K must be an integer with 0 <= K < N = 3, got 3/],
+      [[...base, '--shard', '0/0'], /--shard "0\/0": N must be an integer >= 1, got 0/],
+      [[...base, '--shard', 'a/b'], /--shard "a\/b": expected K\/N with 0 <= K < N/],
+      [[...base, '--shard=-1/2'], /--shard "-1\/2": expected K\/N with 0 <= K < N/],
+      [[...base, '--shard', '-1/2'], /Option '--shard' argument is ambiguous/],
+      [[...base, '--shard', '1'], /--shard "1": expected K\/N/],
+      [[...base, '--format', 'csv', '--skip-existing'], /--skip-existing applies to --format json/],
       [base.slice(2), /missing required option --weights/],
     ];
     for (const [args, message] of cases) {
