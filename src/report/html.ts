@@ -41,6 +41,7 @@ export interface ReportPageOptions {
 const CSS = `
 body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; color: #222; background: #fafafa; }
 h1 { margin: 0 0 0.3em; }
+section { overflow-x: auto; }
 dl.sources { display: grid; grid-template-columns: max-content auto; gap: 0 1em; margin: 0 0 1em; color: #555; }
 dl.sources dt { font-weight: 600; }
 dl.sources dd { margin: 0; font-family: ui-monospace, monospace; word-break: break-all; }
