@@ -3,9 +3,10 @@
  * end to end (see `reproduce` in `cellmask/pipeline`).
  */
 import { type CellmaskConfig, setConfigValues } from '../config/index.js';
-import { type Command, UsageError, intOption, parseCommandArgs, requireOption } from './command.js';
+import { type Command, UsageError, intOption, numberListOption, numberOption, parseCommandArgs, requireOption } from './command.js';
+import { ENSEMBLE_METHODS, type EnsembleMethod } from '../ensemble/index.js';
 import { BACKEND_HELP, backendOptions, useBackend } from './setup.js';
-import { REPRODUCE_SCALES, type ReproducePlan, type ReproduceScale, reproducePlan } from '../pipeline/plan.js';
+import { type EnsemblePlan, REPRODUCE_SCALES, type ReproducePlan, type ReproduceScale, reproducePlan } from '../pipeline/plan.js';
 
 const help = `Usage: cellmask reproduce --out DIR [--data DIR] [--livecell DIR] [--scale full|toy] [options]
 
@@ -42,6 +43,12 @@ Options:
   --folds K             folds, one model each (default 5)
   --pretrain-set K=V    override a key of the pretraining config (repeatable)
   --finetune-set K=V    override a key of the finetuning config, used to predict too (repeatable)
+  --ensemble-method M   nms (default, the solution's), mask-nms or wbf
+  --ensemble-iou X      IoU threshold of the ensemble (default 0.4)
+  --class-thresholds A,B,C
+                        per-class score thresholds of the ensemble, by each model's majority
+                        class per image (default 0.17,0.30,0.60: shsy5y, astro, cort)
+  --min-pixels A,B,C    per-class minimum mask size after overlap removal (default 75,150,75)
   --workers N           prediction worker threads (default: fill the cores)
 ${BACKEND_HELP}
   -h, --help            show this help
@@ -58,6 +65,21 @@ function withSets(config: CellmaskConfig, assignments: readonly string[], option
     }
   }
   return out;
+}
+
+/** The plan's ensemble with the command's ensemble options applied. */
+function ensemblePlan(
+  base: EnsemblePlan,
+  values: { 'ensemble-method'?: string; 'ensemble-iou'?: string; 'class-thresholds'?: string; 'min-pixels'?: string },
+): EnsemblePlan {
+  const method = (values['ensemble-method'] ?? base.method) as EnsembleMethod;
+  if (!ENSEMBLE_METHODS.includes(method)) throw new UsageError(`--ensemble-method must be ${ENSEMBLE_METHODS.join(', ')}, got "${method}"`);
+  return {
+    method,
+    iouThreshold: numberOption(values['ensemble-iou'], 'ensemble-iou', base.iouThreshold),
+    classThresholds: values['class-thresholds'] === undefined ? base.classThresholds : numberListOption(values['class-thresholds'], 'class-thresholds'),
+    minPixels: values['min-pixels'] === undefined ? base.minPixels : numberListOption(values['min-pixels'], 'min-pixels'),
+  };
 }
 
 export const command: Command = {
@@ -77,6 +99,10 @@ export const command: Command = {
       folds: { type: 'string' },
       'pretrain-set': { type: 'string', multiple: true },
       'finetune-set': { type: 'string', multiple: true },
+      'ensemble-method': { type: 'string' },
+      'ensemble-iou': { type: 'string' },
+      'class-thresholds': { type: 'string' },
+      'min-pixels': { type: 'string' },
       workers: { type: 'string' },
       backend: { type: 'string' },
       threads: { type: 'string' },
@@ -101,6 +127,7 @@ export const command: Command = {
       folds: intOption(values.folds, 'folds', base.folds, 2),
       pretrain: withSets(base.pretrain, values['pretrain-set'] ?? [], 'pretrain-set'),
       finetune: withSets(base.finetune, values['finetune-set'] ?? [], 'finetune-set'),
+      ensemble: ensemblePlan(base.ensemble, values),
     };
     const { backend, threads } = backendOptions(values);
     const workers = values.workers === undefined ? undefined : intOption(values.workers, 'workers', 0, 1);

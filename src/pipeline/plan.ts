@@ -5,7 +5,7 @@
  * synthetic data, minutes on a CPU).
  */
 import { type CellmaskConfig, getPreset, setConfigValues } from '../config/index.js';
-import { SOLUTION_CLASS_THRESHOLDS, SOLUTION_MIN_PIXELS } from '../ensemble/index.js';
+import { type EnsembleMethod, SOLUTION_CLASS_THRESHOLDS, SOLUTION_MIN_PIXELS } from '../ensemble/index.js';
 
 export const REPRODUCE_SCALES = ['full', 'toy'] as const;
 export type ReproduceScale = (typeof REPRODUCE_SCALES)[number];
@@ -13,7 +13,7 @@ export type ReproduceScale = (typeof REPRODUCE_SCALES)[number];
 /** How the fold models' predictions are pooled (the solution's "ensemble by NMS"). */
 export interface EnsemblePlan {
   /** `nms` (class-aware box NMS, the solution's), `mask-nms` or `wbf`. */
-  readonly method: 'nms' | 'mask-nms' | 'wbf';
+  readonly method: EnsembleMethod;
   readonly iouThreshold: number;
   /** Score threshold of each class, applied by each model's majority class per image. */
   readonly classThresholds: readonly number[];
