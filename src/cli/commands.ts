@@ -5,8 +5,9 @@ import { command as evaluate } from './evaluate.js';
 import { command as overlay } from './overlay.js';
 import { command as predict } from './predict.js';
 import { command as report } from './report.js';
+import { command as reproduce } from './reproduce.js';
 import { command as synth } from './synth.js';
 import { command as train } from './train.js';
 import { command as validate } from './validate.js';
 
-export const commands: readonly Command[] = [synth, evaluate, validate, ensemble, predict, train, report, overlay];
+export const commands: readonly Command[] = [synth, evaluate, validate, ensemble, predict, train, reproduce, report, overlay];
