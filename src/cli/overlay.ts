@@ -1,19 +1,28 @@
 /**
  * `cellmask overlay --pred PATH [--truth train.csv] --images DIR --out DIR`: each predicted
  * image as a PNG with its predicted (and, given the truth, its true) mask outlines drawn on it.
- * Also the pieces `cellmask report` shares: image ids as file names, reading `<id>.png`, the
- * truth's masks.
  */
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { type Command, type CommandIO, UsageError, numberOption, parseCommandArgs, requireOption } from './command.js';
-import { readPredictionSource, predictedMasks, predictionIds } from './prediction-files.js';
+import { readPredictionSource, predictedMasks, predictionIds } from '../data/prediction-files.js';
 import { writeFileAtomic } from '../data/atomic.js';
 import { CsvError } from '../data/csv.js';
 import { readPng } from '../data/image.js';
 import { type TrainImage, loadTrainCsv } from '../data/sartorius.js';
-import { OVERLAY_STYLE, type OverlayBase, type OverlayStyle, overlayImage, rgbPng } from '../report/index.js';
+import {
+  OVERLAY_STYLE,
+  type OverlayStyle,
+  checkFileId,
+  checkImageFiles,
+  checkPredictedIds,
+  checkTruthSize,
+  overlayImage,
+  readOverlayBase,
+  rgbPng,
+  truthMasks,
+} from '../report/index.js';
 import { kaggleRleToCounts } from '../rle/index.js';
 
 const help = `Usage: cellmask overlay --pred PATH [--truth train.csv] --images DIR --out DIR [options]
@@ -32,72 +41,11 @@ Options:
   -h, --help       show this help
 `;
 
-/**
- * Checks that an image id can name files (`<id>.png`): not empty, `.` or `..`, and without `/`,
- * `\` or NUL. `source` (a file) is named in the error.
- */
-export function checkFileId(id: string, source: string): void {
-  if (id === '' || id === '.' || id === '..' || /[/\\\0]/.test(id)) {
-    throw new Error(`${source}: image id ${JSON.stringify(id)} cannot name a file (<id>.png); ids must not be empty, "." or "..", or hold "/", "\\" or NUL`);
-  }
-}
-
-/** Throws naming up to five ids of `ids` that have no `<id>.png` in `dir`. */
-export async function checkImageFiles(dir: string, ids: readonly string[]): Promise<void> {
-  let names: Set<string>;
-  try {
-    names = new Set(await readdir(dir));
-  } catch (error) {
-    throw new Error(`cannot read image directory ${dir}: ${(error as Error).message}`);
-  }
-  const missing = ids.filter((id) => !names.has(`${id}.png`)).map((id) => join(dir, `${id}.png`));
-  if (missing.length > 0) {
-    throw new Error(`missing image file${missing.length > 1 ? 's' : ''} (--images must hold <id>.png for each image): ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? `, ... (${missing.length} in all)` : ''}`);
-  }
-}
-
-/** Reads `dir/<id>.png` -> the base of an overlay; errors name the file. */
-export async function readOverlayBase(dir: string, id: string): Promise<OverlayBase> {
-  const image = await readPng(join(dir, `${id}.png`));
-  const [height, width] = image.shape;
-  return { data: image.data, height, width, channels: image.shape.length === 3 ? image.shape[2] : 1 };
-}
-
-/** The true masks of one image of train.csv as row-major counts; `CsvError` (file:line) for bad run-length text. */
-export function truthMasks(image: TrainImage): Uint32Array[] {
-  return image.rows.map((row) => {
-    try {
-      return kaggleRleToCounts(row.annotation, image.height, image.width);
-    } catch (error) {
-      throw new CsvError(image.file, row.line, undefined, `image ${image.id}: column annotation: ${(error as Error).message}`);
-    }
-  });
-}
-
-/** Throws when the PNG of image `id` is not the size train.csv gives it. */
-export function checkTruthSize(base: OverlayBase, image: TrainImage, imagesDir: string): void {
-  if (base.height !== image.height || base.width !== image.width) {
-    throw new Error(
-      `${join(imagesDir, `${image.id}.png`)} is ${base.height} x ${base.width} (height x width) but ${image.file} gives image ${image.id} ${image.height} x ${image.width}`,
-    );
-  }
-}
-
 /** The `--fill` option as an overlay style, or a `UsageError` when it is outside [0, 1]. */
 export function overlayStyle(fill: string | undefined): OverlayStyle {
   const value = numberOption(fill, 'fill', OVERLAY_STYLE.fill);
   if (value < 0 || value > 1) throw new UsageError(`--fill must be between 0 and 1, got "${fill}"`);
   return { ...OVERLAY_STYLE, fill: value };
-}
-
-/** Throws naming up to five predicted ids that train.csv does not have. */
-export function checkPredictedIds(ids: readonly string[], truth: ReadonlyMap<string, TrainImage>, predPath: string, truthPath: string): void {
-  const unknown = ids.filter((id) => !truth.has(id));
-  if (unknown.length > 0) {
-    throw new Error(
-      `${predPath}: predictions for ${unknown.length} image id(s) not in the truth ${truthPath}: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', ...' : ''}`,
-    );
-  }
 }
 
 async function run(argv: string[], io: CommandIO): Promise<number> {

@@ -3,23 +3,9 @@
  * how predictions score against the truth (per image, per cell type, worst images first), each
  * image shown with its true and predicted outlines: OUT/index.html and OUT/overlays/<id>.png.
  */
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-
 import { type Command, type CommandIO, UsageError, parseCommandArgs, requireOption } from './command.js';
-import {
-  checkFileId,
-  checkImageFiles,
-  checkPredictedIds,
-  checkTruthSize,
-  overlayStyle,
-  readOverlayBase,
-  truthMasks,
-} from './overlay.js';
-import { predictedMasks, predictionIds, readPredictionSource } from './prediction-files.js';
-import { writeFileAtomic } from '../data/atomic.js';
-import { loadTrainCsv } from '../data/sartorius.js';
-import { OVERLAY_DIR, OVERLAY_STYLE, type ImageScore, overlayImage, overlayPath, reportHtml, rgbPng, scoreImage, summarizeScores } from '../report/index.js';
+import { overlayStyle } from './overlay.js';
+import { OVERLAY_STYLE, writeReport } from '../report/index.js';
 
 const help = `Usage: cellmask report --pred PATH --truth train.csv --images DIR --out DIR [options]
 
@@ -65,35 +51,14 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   const out = requireOption(values, 'out');
   const style = overlayStyle(values.fill);
 
-  const truth = await loadTrainCsv(truthPath);
-  if (truth.length === 0) throw new Error(`${truthPath}: no images (the file has a header and no rows)`);
-  for (const image of truth) checkFileId(image.id, truthPath);
-  const source = await readPredictionSource(predPath);
-  checkPredictedIds(predictionIds(source), new Map(truth.map((image) => [image.id, image] as const)), predPath, truthPath);
-  await checkImageFiles(imagesDir, truth.map((image) => image.id));
-
-  await mkdir(join(out, OVERLAY_DIR), { recursive: true });
-  const scores: ImageScore[] = [];
-  for (const image of truth) {
-    const base = await readOverlayBase(imagesDir, image.id);
-    checkTruthSize(base, image, imagesDir);
-    const trueMasks = truthMasks(image);
-    const predMasks = predictedMasks(source, image.id, image.height, image.width);
-    scores.push(scoreImage({ id: image.id, cellType: image.cellType, height: image.height, width: image.width, truth: trueMasks, pred: predMasks }));
-    await writeFileAtomic(join(out, overlayPath(image.id)), rgbPng(overlayImage(base, trueMasks, predMasks, style)));
-  }
-  const report = summarizeScores(scores);
-  const page = reportHtml(report, {
-    ...(values.title === undefined ? {} : { title: values.title }),
-    sources: [
-      ['predictions', predPath],
-      ['truth', truthPath],
-      ['images', imagesDir],
-    ],
+  const { index, scores: report } = await writeReport({
+    pred: predPath,
+    truth: truthPath,
+    images: imagesDir,
+    out,
     style,
+    ...(values.title === undefined ? {} : { title: values.title }),
   });
-  const index = join(out, 'index.html');
-  await writeFileAtomic(index, page);
   const perType = report.perCellType.map((group) => `${group.cellType} ${group.score.toFixed(4)}`).join(', ');
   const worst = report.images[0];
   io.stdout(`MAP-IoU ${report.mapIou.toFixed(4)} over ${report.images.length} images (${perType}); worst ${worst.id} ${worst.score.toFixed(4)} -> ${index}\n`);

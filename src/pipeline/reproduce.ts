@@ -26,7 +26,7 @@ import { readSubmissionCsv, writeSubmissionCsv } from '../data/submission.js';
 import { type Detections, solutionEnsemble, validateSubmission } from '../ensemble/index.js';
 import type { MapIouDatasetResult } from '../metrics/index.js';
 import type { Backend } from '../cli/setup.js';
-import { readPredictionFile } from '../cli/prediction-files.js';
+import { readPredictionFile } from '../data/prediction-files.js';
 import { predictionJson, submissionRows } from '../cli/predict-output.js';
 import type { ProgressStream } from '../train/progress.js';
 import { type CompetitionInputs, competitionInputs, livecellInputs, toyDataLayout, writeToyData } from './inputs.js';

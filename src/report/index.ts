@@ -17,3 +17,5 @@ export {
   worstFirst,
 } from './scores.js';
 export { type ReportPageOptions, OVERLAY_DIR, escapeHtml, overlayHref, overlayPath, reportHtml } from './html.js';
+export { checkFileId, checkImageFiles, checkPredictedIds, checkTruthSize, readOverlayBase, truthMasks } from './files.js';
+export { type WriteReportOptions, writeReport } from './write-report.js';

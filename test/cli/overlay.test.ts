@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { UsageError } from '../../src/cli/command.js';
-import { checkFileId, command } from '../../src/cli/overlay.js';
+import { command } from '../../src/cli/overlay.js';
+import { checkFileId } from '../../src/report/index.js';
 import { readPng } from '../../src/data/image.js';
 import { capture } from './capture.js';
 import { GREY, H, W, predictionJson, writeFixture } from './report-fixture.js';

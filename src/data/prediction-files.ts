@@ -8,11 +8,11 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { CsvError } from '../data/csv.js';
-import { type SubmissionRecord, readSubmissionCsv } from '../data/submission.js';
+import { CsvError } from './csv.js';
+import { type SubmissionRecord, readSubmissionCsv } from './submission.js';
 import type { Detections } from '../ensemble/detections.js';
 import { kaggleRleToCounts } from '../rle/index.js';
-import { imageId } from './predict-output.js';
+import { imageId } from '../cli/predict-output.js';
 
 /** The fields of a prediction file as parsed, before they are checked. */
 interface UncheckedPredictionJson {
