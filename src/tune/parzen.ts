@@ -164,7 +164,7 @@ function numericalEstimator(param: Exclude<Param, { type: 'categorical' }>, obse
     mus,
     sigmas,
     logPdf(value) {
-      if (!inSpace(param, value)) return -Infinity;
+      if (typeof value !== 'number' || !inSpace(param, value)) return -Infinity;
       return logSumExp(mus.map((_, k) => logMixture[k] + kernelLogPdf(value, k)));
     },
     sample(rng) {
