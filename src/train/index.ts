@@ -43,7 +43,7 @@ export { type Solver, buildSolver, solverStep } from './solver.js';
 export { type CheckpointState, type LoadedCheckpoint, checkpointName, lastCheckpointName, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 export { type TransferReport, weightsFromCheckpoint } from './transfer.js';
 export { type EvaluationImage, type EvaluationResult, type ValidationSample, evaluateModel, evaluatePredictions } from './evaluate.js';
-export { ProgressLine, formatProgress } from './progress.js';
+export { ProgressLine, type ProgressStream, formatProgress } from './progress.js';
 export { type BatchSource, type TrainOptions, type TrainResult, TrainingDivergedError, train } from './trainer.js';
 export { type TrainingDataset, type TrainingRecord, livecellDataset, sartoriusDataset } from './data/records.js';
 export { type AugmentationOptions, augmentRecord } from './data/transforms.js';
