@@ -8,11 +8,13 @@
  *   data/                    the synthetic data of a toy run (competition/, test/, livecell/)
  *   pretrain/                LIVECell pretraining: checkpoints, metrics.json, curves, model_final
  *   finetune/fold-K/         finetuning with fold K held out
- *   predictions/fold-K/      fold K's model on the test images, <id>.json per image
+ *   predictions/fold-K/      fold K's model on the test images, <id>.json per image (and, with
+ *                            test truth, submission.csv of the model alone, to score it)
  *   ensemble/                the ensembled detections, <id>.json per image
  *   submission.csv           what the competition takes
  *   submission-check.json    its validation (run-length text, no overlaps)
  *   scores.json              with test truth: each fold model alone, and the ensemble
+ *   report/                  with test truth: the ensemble's HTML report (index.html, overlays/)
  *   reproduce.json           the stages: what ran, and how long each took
  * Each stage is skipped when its outputs exist; training stages resume from their checkpoints.
  */
@@ -285,6 +287,24 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
         const ensemble: MapIouDatasetResult = await scoreSubmission(truth, files.submission);
         const scores: ReproduceScores = { folds: perFold, ensemble: { mapIou: ensemble.mapIou, perCellType: ensemble.perCellType } };
         await writeFileAtomic(files.scores, `${JSON.stringify(scores, null, 2)}\n`);
+      },
+    });
+  }
+
+  if (truth !== undefined) {
+    stages.push({
+      name: 'report',
+      description: 'write the HTML report of the ensemble against the test truth (report/index.html)',
+      isDone: () => exists(join(out, 'report', 'index.html')),
+      run: async () => {
+        const { writeReport } = await import('../report/write-report.js');
+        await writeReport({
+          pred: dirs.ensemble,
+          truth,
+          images: (await competition()).testImages,
+          out: join(out, 'report'),
+          title: `cellmask reproduce (${plan.scale} scale): the ensemble of ${plan.folds} fold models on the test images`,
+        });
       },
     });
   }

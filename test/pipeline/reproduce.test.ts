@@ -86,6 +86,7 @@ describe('cellmask reproduce', () => {
       'finetune/fold-1/metrics.json',
       'submission-check.json',
       'scores.json',
+      'report/index.html',
     ]) {
       assert.ok(existsSync(join(whole, path)), path);
     }
@@ -108,7 +109,7 @@ describe('cellmask reproduce', () => {
     assert.match(run.stdout, /ensemble of 2: test MAP-IoU \d\.\d{4}/);
 
     const journal = await readJournal(join(whole, 'reproduce.json'));
-    const names = ['pretrain', 'finetune/fold-0', 'finetune/fold-1', 'predict/fold-0', 'predict/fold-1', 'ensemble', 'validate', 'score'];
+    const names = ['pretrain', 'finetune/fold-0', 'finetune/fold-1', 'predict/fold-0', 'predict/fold-1', 'ensemble', 'validate', 'score', 'report'];
     assert.deepEqual(Object.keys(journal), names);
     for (const name of names) assert.equal(journal[name].status, 'ran', name);
   });
@@ -118,7 +119,7 @@ describe('cellmask reproduce', () => {
     const io = capture();
     assert.equal(await command.run(args(whole).slice(1), io.io), 0);
     assert.equal(statSync(join(whole, 'submission.csv')).mtimeMs, before);
-    assert.equal(io.err.filter((line) => /skipped, its outputs exist/.test(line)).length, 8);
+    assert.equal(io.err.filter((line) => /skipped, its outputs exist/.test(line)).length, 9);
     const journal = await readJournal(join(whole, 'reproduce.json'));
     assert.ok(Object.values(journal).every((s) => s.status === 'skipped' && typeof s.seconds === 'number'));
   });
