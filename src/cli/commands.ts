@@ -8,6 +8,7 @@ import { command as report } from './report.js';
 import { command as reproduce } from './reproduce.js';
 import { command as synth } from './synth.js';
 import { command as train } from './train.js';
+import { command as tune } from './tune.js';
 import { command as validate } from './validate.js';
 
-export const commands: readonly Command[] = [synth, evaluate, validate, ensemble, predict, train, reproduce, report, overlay];
+export const commands: readonly Command[] = [synth, evaluate, validate, ensemble, predict, train, tune, reproduce, report, overlay];

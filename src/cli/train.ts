@@ -5,6 +5,7 @@
  */
 import { type Command, UsageError, intOption, parseCommandArgs, requireOption } from './command.js';
 import { BACKEND_HELP, backendOptions, configWithOverrides, useBackend } from './setup.js';
+import { runTraining } from './training-run.js';
 
 const help = `Usage: cellmask train --config PRESET_OR_FILE --data DIR --out DIR [options]
 
@@ -67,29 +68,16 @@ export const command: Command = {
     if (!cfg.MODEL.MASK_ON) throw new UsageError('the config has MODEL.MASK_ON False: cellmask trains Mask R-CNN only');
 
     const backendInfo = await useBackend(backend, threads, io, true);
-    const [{ train }, { openDataset, splitDataset, validationSamples }, { TrainingLoader, trainingLoaderOptions }] = await Promise.all([
-      import('../train/trainer.js'),
-      import('../train/data/split.js'),
-      import('../train/data/loader.js'),
-    ]);
-    const dataset = await openDataset(data);
-    const { training, validation } = splitDataset(dataset, folds, fold, cfg.SEED >= 0 ? cfg.SEED : 0);
-    io.stderr(`training on ${training.size} image(s), validating on ${validation?.size ?? 0}, ${backendInfo}\n`);
-    const result = await train({
+    const result = await runTraining({
       config: cfg,
-      outDir: out,
+      data,
+      out,
+      folds,
+      fold,
+      backendInfo,
+      io,
       weights: values.weights,
       resume: values.resume === true,
-      batches: (start, seed) => {
-        const loader = new TrainingLoader(trainingLoaderOptions(cfg, training, { startIteration: start, seed }));
-        return {
-          next: async () => (await loader.nextBatch()).samples.map((s) => s.record),
-          close: () => loader.close(),
-        };
-      },
-      validation: validation === undefined ? undefined : () => validationSamples(validation),
-      log: (message) => io.stderr(`${message}\n`),
-      progress: process.stderr,
     });
     const last = result.evaluations.at(-1);
     const score = last === undefined ? '' : `; validation MAP-IoU ${last.map_iou.toFixed(4)}, segm AP ${last.segm_AP.toFixed(4)}`;

@@ -22,6 +22,8 @@ export interface TrialRun {
   readonly params: Params;
   /** True when the trial was started before (by a process that died): resume its work. */
   readonly resumed: boolean;
+  /** The intermediate values it reported before it was resumed (step -> value); empty for a new trial. */
+  readonly previous: ReadonlyMap<number, number>;
   /**
    * Records an intermediate value at `step` and resolves to the pruner's answer: true when the
    * trial should stop (the objective then returns `{ state: 'pruned' }`).
@@ -101,6 +103,7 @@ export async function optimize(options: OptimizeOptions): Promise<Study> {
         number: trial.number,
         params: trial.params,
         resumed,
+        previous: trial.intermediate,
         report: (step, value) =>
           withStudyLock(path, async () => {
             await appendStudyEvent(path, { event: 'report', number: trial.number, step, value });
