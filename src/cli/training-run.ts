@@ -28,27 +28,17 @@ export interface TrainingRunOptions {
 /** Trains `config` on the training folds of `data`, validating on the held-out fold. */
 export async function runTraining(options: TrainingRunOptions): Promise<TrainResult> {
   const { config: cfg, io } = options;
-  const [{ train }, { openDataset, splitDataset, validationSamples }, { TrainingLoader, trainingLoaderOptions }] = await Promise.all([
-    import('../train/trainer.js'),
-    import('../train/data/split.js'),
-    import('../train/data/loader.js'),
-  ]);
+  const [{ openDataset, splitDataset }, { trainingRun }] = await Promise.all([import('../train/data/split.js'), import('../pipeline/training-run.js')]);
   const dataset = await openDataset(options.data);
   const { training, validation } = splitDataset(dataset, options.folds, options.fold, cfg.SEED >= 0 ? cfg.SEED : 0);
   io.stderr(`training on ${training.size} image(s), validating on ${validation?.size ?? 0}, ${options.backendInfo}\n`);
-  return train({
+  return trainingRun({
     config: cfg,
+    training,
+    validation,
     outDir: options.out,
     weights: options.weights,
     resume: options.resume === true,
-    batches: (start, seed) => {
-      const loader = new TrainingLoader(trainingLoaderOptions(cfg, training, { startIteration: start, seed }));
-      return {
-        next: async () => (await loader.nextBatch()).samples.map((s) => s.record),
-        close: () => loader.close(),
-      };
-    },
-    validation: validation === undefined ? undefined : () => validationSamples(validation),
     log: (message) => io.stderr(`${message}\n`),
     progress: process.stderr,
     onEvaluation: options.onEvaluation,

@@ -1,12 +1,13 @@
 /**
- * One training run on a dataset, as `cellmask train` and the pipeline's training stages do it:
+ * One training run on a dataset, as `cellmask train`, `cellmask tune` and the pipeline's
+ * training stages do it:
  * the multi-scale loader with its worker threads, the held-out images for evaluation, and
  * `train()` resuming from the newest checkpoint of `outDir` when there is one.
  */
 import type { CellmaskConfig } from '../config/index.js';
 import type { TrainingDataset } from '../train/data/records.js';
 import type { ProgressStream } from '../train/progress.js';
-import type { TrainResult } from '../train/trainer.js';
+import type { TrainOptions, TrainResult } from '../train/trainer.js';
 
 export interface TrainingRunOptions {
   readonly config: CellmaskConfig;
@@ -20,6 +21,8 @@ export interface TrainingRunOptions {
   readonly resume?: boolean;
   readonly log?: (message: string) => void;
   readonly progress?: ProgressStream;
+  /** See `TrainOptions.onEvaluation` (a pruner's say after each evaluation). */
+  readonly onEvaluation?: TrainOptions['onEvaluation'];
 }
 
 /**
@@ -48,5 +51,6 @@ export async function trainingRun(options: TrainingRunOptions): Promise<TrainRes
     validation: validation === undefined ? undefined : () => validationSamples(validation),
     log: options.log,
     progress: options.progress,
+    onEvaluation: options.onEvaluation,
   });
 }
