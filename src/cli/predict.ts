@@ -45,9 +45,10 @@ Options:
   --backend wasm|cpu    TensorFlow.js backend (default wasm); each is an optional peer
                         dependency: @tensorflow/tfjs-backend-wasm, @tensorflow/tfjs-backend-cpu
   --workers N           worker threads, each loading the model once (default: as many as fill
-                        the cores with --threads threads each; never more than images)
+                        the cores with --threads threads each); never more than images to predict
   --threads N           wasm threads of each worker (default: ${DEFAULT_WASM_THREADS_PER_WORKER} without --workers, else the
-                        cores shared among the workers)
+                        cores shared among the workers; cores left idle by fewer images than
+                        workers become threads)
   --shard K/N           predict only shard K of N (0 <= K < N, 0-based like SLURM_ARRAY_TASK_ID
                         and JOB_COMPLETION_INDEX): the images at positions i, in name order,
                         with i % N = K. With csv, submission.csv holds the shard's images only

@@ -22,9 +22,13 @@ import { type Shard, shardImages, sortByFileName, validateShard } from './shard.
 
 /**
  * wasm threads per worker when neither `workers` nor `threadsPerWorker` is given; the workers
- * then fill the cores. Measured on the 2-core Xeon of docs/batch-inference.md (a busy, shared
- * machine: noisy), images/s of 1 worker x 2 threads against 2 workers x 1 thread:
- * MEASUREMENTS_PENDING
+ * then fill the cores. 1: on the project's 2-core Xeon (shared, so noisy; 520 x 704 images,
+ * fresh weights, 300 detections per image, medians of 4 alternating runs, the workers' start
+ * included), 2 workers x 1 thread beat 1 worker x 2 threads in images/s: the small test network
+ * 4.28 vs 3.81 and `mask_rcnn_R_50_FPN_small` 0.90 vs 0.69 at load 2-3 (every pair); at load
+ * 6-9, 1.58 vs 1.10 and 0.30 vs 0.34. Much of an image's time is single-threaded JavaScript
+ * (decoding, RoIAlign, pasting, RLE) that only a second worker overlaps. See
+ * docs/batch-inference.md.
  */
 export const DEFAULT_WASM_THREADS_PER_WORKER = 1;
 
@@ -42,7 +46,7 @@ export interface PredictImagesOptions {
   readonly format?: 'json' | 'csv';
   /** TensorFlow.js backend of the workers (default wasm). */
   readonly backend?: Backend;
-  /** Worker threads, each with its own model (default: see `workerLayout`); never more than images. */
+  /** Worker threads, each with its own model (default: see `workerLayout`); never more than images to predict. */
   readonly workers?: number;
   /** wasm threads of each worker (default: see `workerLayout`); ignored on cpu. */
   readonly threadsPerWorker?: number;
@@ -108,18 +112,22 @@ function checkCount(value: number | undefined, name: string): void {
 }
 
 /**
- * The layout on `cores` cores, filling in what was not asked for. cpu: one worker per core (the
- * cpu backend is single-threaded JavaScript). wasm: with threads per worker given, as many
- * workers as fill the cores; with workers given, the cores shared among them; with neither,
- * `DEFAULT_WASM_THREADS_PER_WORKER` threads per worker and as many workers as fill the cores.
+ * The layout for `images` images on `cores` cores, filling in what was not asked for. cpu: one
+ * worker per core (the cpu backend is single-threaded JavaScript). wasm: with threads per
+ * worker given, as many workers as fill the cores; with workers given, the cores shared among
+ * them; with neither, `DEFAULT_WASM_THREADS_PER_WORKER` threads per worker and as many workers
+ * as fill the cores. Never more workers than images; when that leaves cores idle and the
+ * threads were not asked for, the workers get them as threads (one image: one worker with
+ * every core).
  */
-export function workerLayout(backend: Backend, cores: number, asked: { workers?: number; threadsPerWorker?: number } = {}): WorkerLayout {
+export function workerLayout(backend: Backend, cores: number, asked: { workers?: number; threadsPerWorker?: number } = {}, images = Infinity): WorkerLayout {
   checkCount(asked.workers, 'workers');
   checkCount(asked.threadsPerWorker, 'threadsPerWorker');
-  if (backend === 'cpu') return { workers: asked.workers ?? cores, threadsPerWorker: 1 };
-  const threadsPerWorker =
-    asked.threadsPerWorker ?? (asked.workers === undefined ? Math.min(cores, DEFAULT_WASM_THREADS_PER_WORKER) : Math.max(1, Math.floor(cores / asked.workers)));
-  return { workers: asked.workers ?? Math.max(1, Math.floor(cores / threadsPerWorker)), threadsPerWorker };
+  const cap = (workers: number) => Math.max(1, Math.min(workers, images));
+  if (backend === 'cpu') return { workers: cap(asked.workers ?? cores), threadsPerWorker: 1 };
+  const planned = asked.threadsPerWorker ?? (asked.workers === undefined ? Math.min(cores, DEFAULT_WASM_THREADS_PER_WORKER) : 1);
+  const workers = cap(asked.workers ?? Math.floor(cores / planned));
+  return { workers, threadsPerWorker: asked.threadsPerWorker ?? Math.max(planned, Math.floor(cores / workers)) };
 }
 
 /** Throws, naming both files, when two images have the same id (their outputs would collide). */
@@ -165,11 +173,11 @@ export async function predictImages(options: PredictImagesOptions): Promise<Pred
   const sorted = sortByFileName(options.images);
   checkUniqueIds(sorted);
   const images = options.shard === undefined ? sorted : shardImages(sorted, options.shard);
-  const layout = workerLayout(backend, availableParallelism(), options);
+  workerLayout(backend, 1, options); // checks workers and threadsPerWorker before anything is written
   await mkdir(options.out, { recursive: true });
   const done = options.skipExisting === true ? await Promise.all(images.map((path) => exists(join(options.out, `${imageId(path)}.json`)))) : [];
   const todo = images.filter((_, i) => done[i] !== true);
-  const workers = Math.min(layout.workers, todo.length);
+  const layout = workerLayout(backend, availableParallelism(), options, todo.length);
 
   const rows: SubmissionRow[][] = [];
   const finished: (ImageProgress | undefined)[] = [];
@@ -191,7 +199,7 @@ export async function predictImages(options: PredictImagesOptions): Promise<Pred
     warned.add(message);
   };
   const data = { weights: options.weights, config: options.config, backend, threads: layout.threadsPerWorker, format };
-  const backendInfo = todo.length === 0 ? undefined : await runPredictWorkers(todo, workers, data, { result, warning });
+  const backendInfo = todo.length === 0 ? undefined : await runPredictWorkers(todo, layout.workers, data, { result, warning });
 
   const written = format === 'csv' ? join(options.out, 'submission.csv') : options.out;
   if (format === 'csv') await writeSubmissionCsv(written, rows.flat());
@@ -201,7 +209,7 @@ export async function predictImages(options: PredictImagesOptions): Promise<Pred
     skipped: images.length - todo.length,
     detections,
     seconds: (performance.now() - started) / 1000,
-    workers,
+    workers: todo.length === 0 ? 0 : layout.workers,
     threadsPerWorker: layout.threadsPerWorker,
     backend: backendInfo,
     written,

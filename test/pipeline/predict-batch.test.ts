@@ -227,15 +227,20 @@ describe('shards', () => {
 });
 
 describe('workerLayout', () => {
-  it('fills the cores with what was not asked for', () => {
+  it('fills the cores with what was not asked for, and gives idle cores to the threads when images are few', () => {
     const d = DEFAULT_WASM_THREADS_PER_WORKER;
     assert.deepEqual(workerLayout('wasm', 8), { workers: Math.floor(8 / d), threadsPerWorker: d });
+    assert.deepEqual(workerLayout('wasm', 8, {}, 1), { workers: 1, threadsPerWorker: 8 }, 'one image: one worker, every core');
     assert.deepEqual(workerLayout('wasm', 8, { threadsPerWorker: 2 }), { workers: 4, threadsPerWorker: 2 });
     assert.deepEqual(workerLayout('wasm', 8, { threadsPerWorker: 3 }), { workers: 2, threadsPerWorker: 3 });
+    assert.deepEqual(workerLayout('wasm', 8, { threadsPerWorker: 2 }, 3), { workers: 3, threadsPerWorker: 2 }, 'threads asked for stay');
     assert.deepEqual(workerLayout('wasm', 8, { workers: 3 }), { workers: 3, threadsPerWorker: 2 });
+    assert.deepEqual(workerLayout('wasm', 8, { workers: 4 }, 2), { workers: 2, threadsPerWorker: 4 });
     assert.deepEqual(workerLayout('wasm', 2, { workers: 4 }), { workers: 4, threadsPerWorker: 1 });
     assert.deepEqual(workerLayout('wasm', 2, { workers: 2, threadsPerWorker: 2 }), { workers: 2, threadsPerWorker: 2 });
     assert.deepEqual(workerLayout('wasm', 1), { workers: 1, threadsPerWorker: 1 });
     assert.deepEqual(workerLayout('cpu', 6), { workers: 6, threadsPerWorker: 1 });
+    assert.deepEqual(workerLayout('cpu', 6, {}, 2), { workers: 2, threadsPerWorker: 1 });
+    assert.throws(() => workerLayout('wasm', 2, { workers: 0 }), /workers must be an integer >= 1, got 0/);
   });
 });
