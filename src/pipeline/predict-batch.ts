@@ -150,6 +150,8 @@ function checkOptions(o: PredictImagesOptions): void {
   if (!o.config.MODEL.MASK_ON) throw new Error('predictImages: the config has MODEL.MASK_ON off; the outputs are masks, so it needs a Mask R-CNN config');
   if (o.images.length === 0) throw new Error('predictImages: no images given');
   if (o.shard !== undefined) validateShard(o.shard);
+  checkCount(o.workers, 'workers');
+  checkCount(o.threadsPerWorker, 'threadsPerWorker');
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -173,7 +175,6 @@ export async function predictImages(options: PredictImagesOptions): Promise<Pred
   const sorted = sortByFileName(options.images);
   checkUniqueIds(sorted);
   const images = options.shard === undefined ? sorted : shardImages(sorted, options.shard);
-  workerLayout(backend, 1, options); // checks workers and threadsPerWorker before anything is written
   await mkdir(options.out, { recursive: true });
   const done = options.skipExisting === true ? await Promise.all(images.map((path) => exists(join(options.out, `${imageId(path)}.json`)))) : [];
   const todo = images.filter((_, i) => done[i] !== true);

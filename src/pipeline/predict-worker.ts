@@ -52,27 +52,31 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Sets up the backend and the model; posts warnings as they come. */
-async function start(data: PredictWorkerData, post: (reply: PredictReply) => void): Promise<{ model: MaskRcnn; backend: string }> {
-  const [{ useBackend }, { loadModel }] = await Promise.all([import('../cli/setup.js'), import('./load-model.js')]);
-  const warn = (message: string) => post({ kind: 'warning', message });
-  const io = { stdout: () => undefined, stderr: (text: string) => warn(text.replace(/^warning: /, '').trimEnd()) };
-  const backend = await useBackend(data.backend, data.backend === 'wasm' ? data.threads : undefined, io);
-  return { model: await loadModel(data.weights, data.config, warn), backend };
-}
+/** Predicts one image into its reply; the model stays loaded until the thread is terminated. */
+type Predictor = (request: PredictRequest) => Promise<PredictReply>;
 
-/** Predicts one image into its reply. */
-async function predictOne(model: MaskRcnn, request: PredictRequest, format: 'json' | 'csv'): Promise<PredictReply> {
-  const [tf, { readPng }, { imageId, pictureFromPng, predictionJson, submissionRows }] = await Promise.all([
-    import('@tensorflow/tfjs-core'),
+/** Sets up the backend and the model (posting warnings as they come); returns the image predictor. */
+async function start(data: PredictWorkerData, post: (reply: PredictReply) => void): Promise<{ predict: Predictor; backend: string }> {
+  const [{ useBackend }, { loadModel }, { readPng }, { imageId, pictureFromPng, predictionJson, submissionRows }] = await Promise.all([
+    import('../cli/setup.js'),
+    import('./load-model.js'),
     import('../data/image.js'),
     import('../cli/predict-output.js'),
   ]);
-  const t0 = performance.now();
-  const dets = await model.predict(pictureFromPng(await readPng(request.path), request.path));
-  const output = format === 'json' ? { json: `${JSON.stringify(predictionJson(dets))}\n` } : { rows: submissionRows(imageId(request.path), dets) };
-  const seconds = (performance.now() - t0) / 1000;
-  return { kind: 'done', id: request.id, detections: dets.scores.length, ...output, seconds, tensors: tf.memory().numTensors };
+  const warn = (message: string) => post({ kind: 'warning', message });
+  const io = { stdout: () => undefined, stderr: (text: string) => warn(text.replace(/^warning: /, '').trimEnd()) };
+  // useBackend names a missing TensorFlow.js package and how to install it; import it only after.
+  const backend = await useBackend(data.backend, data.backend === 'wasm' ? data.threads : undefined, io);
+  const tf = await import('@tensorflow/tfjs-core');
+  const model: MaskRcnn = await loadModel(data.weights, data.config, warn);
+  const predict = async ({ id, path }: PredictRequest): Promise<PredictReply> => {
+    const t0 = performance.now();
+    const dets = await model.predict(pictureFromPng(await readPng(path), path));
+    const output = data.format === 'json' ? { json: `${JSON.stringify(predictionJson(dets))}\n` } : { rows: submissionRows(imageId(path), dets) };
+    const seconds = (performance.now() - t0) / 1000;
+    return { kind: 'done', id, detections: dets.scores.length, ...output, seconds, tensors: tf.memory().numTensors };
+  };
+  return { predict, backend };
 }
 
 if (parentPort === null) throw new Error('pipeline/predict-worker: must run in a worker thread (predictImages starts it)');
@@ -81,13 +85,11 @@ const data = workerData as PredictWorkerData;
 const post = (reply: PredictReply) => port.postMessage(reply);
 
 start(data, post).then(
-  ({ model, backend }) => {
+  ({ predict, backend }) => {
     // The main thread sends one image at a time, but chain them anyway: one model, one image.
     let queue: Promise<void> = Promise.resolve();
     port.on('message', (request: PredictRequest) => {
-      queue = queue.then(() =>
-        predictOne(model, request, data.format).then(post, (error: unknown) => post({ kind: 'failed', id: request.id, message: messageOf(error) })),
-      );
+      queue = queue.then(() => predict(request).then(post, (error: unknown) => post({ kind: 'failed', id: request.id, message: messageOf(error) })));
     });
     post({ kind: 'ready', backend });
   },
