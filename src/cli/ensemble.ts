@@ -11,8 +11,7 @@ import { basename, join } from 'node:path';
 import { type Command, UsageError, numberListOption, numberOption, parseCommandArgs, requireOption } from './command.js';
 import { writeFileAtomic } from '../data/atomic.js';
 import { writeSubmissionCsv } from '../data/submission.js';
-import { submissionRows } from './predict-output.js';
-import { readPredictionFile } from '../data/prediction-files.js';
+import { readPredictionFile, submissionRows } from '../data/prediction-files.js';
 import { type Detections, ENSEMBLE_METHODS, type EnsembleMethod, SOLUTION_MIN_PIXELS, solutionEnsemble } from '../ensemble/index.js';
 import { countsToKaggleRle } from '../rle/index.js';
 

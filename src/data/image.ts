@@ -13,6 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { convertIndexedToRgb, decode as decodePngData, encode as encodePngData, hasPngSignature } from 'fast-png';
 import ndarray from 'ndarray';
 import { decode as decodeTiffPages, type TiffIfd } from 'tiff';
+import type { Picture } from '../model/preprocess.js';
 import { writeFileAtomic } from './atomic.js';
 import { decodePackBits } from './packbits.js';
 import { encodeTiff } from './tiff-encode.js';
@@ -217,4 +218,22 @@ export async function writeTiff(path: string, image: ImageArray): Promise<void> 
   const { data, height, width, channels } = denseImage('writeTiff', image);
   if (channels !== 1) throw new Error(`writeTiff: only grey images are written, got ${channels} channels (${path})`);
   await writeFileAtomic(path, encodeTiff(data, height, width));
+}
+
+/**
+ * A PNG decoded by `readPng` (dense [H, W] or [H, W, C]) as the model's `Picture`: grey and RGB
+ * as they are, RGBA with its alpha (the model ignores it), grey+alpha reduced to grey.
+ * @throws Error naming `path` for 16-bit samples: the network was trained on 8-bit images, and
+ *   a 16-bit file may hold 12 or 16 significant bits, so no scaling is guessed.
+ */
+export function pictureFromPng(image: ImageArray, path: string): Picture {
+  const [height, width] = image.shape;
+  const channels = image.shape.length === 3 ? image.shape[2] : 1;
+  if (!(image.data instanceof Uint8Array)) {
+    throw new Error(`${path}: 16-bit PNG; predict reads 8-bit grey or RGB images (the competition's are 8-bit): convert it to 8 bits first`);
+  }
+  if (channels !== 2) return { data: image.data, height, width, channels };
+  const grey = new Uint8Array(height * width);
+  for (let i = 0; i < grey.length; i++) grey[i] = image.data[2 * i];
+  return { data: grey, height, width, channels: 1 };
 }

@@ -39,11 +39,25 @@ export {
   decodePng,
   decodeTiff,
   encodePng,
+  pictureFromPng,
   readPng,
   readTiff,
   writePng,
   writeTiff,
 } from './image.js';
+export {
+  type PredictionFile,
+  type PredictionJson,
+  type PredictionSource,
+  imageId,
+  predictedMasks,
+  predictionIds,
+  predictionJson,
+  readPredictionDir,
+  readPredictionFile,
+  readPredictionSource,
+  submissionRows,
+} from './prediction-files.js';
 export { decodePackBits } from './packbits.js';
 export { encodeTiff } from './tiff-encode.js';
 export { type SartoriusSample, IMAGE_EXTENSIONS, listImages, loadSartoriusSample } from './dataset.js';

@@ -1,18 +1,78 @@
 /**
- * Reading predictions back from the files `cellmask predict` and `cellmask ensemble` write:
- * one `<id>.json` per image (`{"boxes", "scores", "classes", "masks", "height", "width"}`, masks
- * as Kaggle run-length text) or one `submission.csv` (`id,predicted`, one row per object).
- * Masks come out as row-major counts (see `cellmask/rle`). Errors name the file (and line) and
- * the field that is wrong.
+ * The files of predictions that `cellmask predict`, `cellmask ensemble` and the pipeline write,
+ * and reading them back: one `<id>.json` per image (`{"boxes", "scores", "classes", "masks",
+ * "height", "width"}`, masks as Kaggle run-length text) or one `submission.csv` (`id,predicted`,
+ * one row per object). Masks come out as row-major counts (see `cellmask/rle`). Errors name the
+ * file (and line) and the field that is wrong.
  */
 import { readFile, readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, extname, join } from 'node:path';
 
 import { CsvError } from './csv.js';
 import { type SubmissionRecord, readSubmissionCsv } from './submission.js';
 import type { Detections } from '../ensemble/detections.js';
-import { kaggleRleToCounts } from '../rle/index.js';
-import { imageId } from '../cli/predict-output.js';
+import { countsToKaggleRle, kaggleRleToCounts, rleArea } from '../rle/index.js';
+import type { SubmissionRow } from './submission.js';
+
+/** One image's predictions as written to `<id>.json`, keys in this order. */
+export interface PredictionJson {
+  /** `[x1, y1, x2, y2]` in absolute pixels, rounded to 0.01 px. */
+  readonly boxes: number[][];
+  /** Confidences rounded to 5 significant digits. */
+  readonly scores: number[];
+  /** Class ids (0 shsy5y, 1 astro, 2 cort in the competition). */
+  readonly classes: number[];
+  /** Kaggle run-length text of each mask (row-major, 1-indexed `start length` pairs). */
+  readonly masks: string[];
+  readonly height: number;
+  readonly width: number;
+}
+
+/** The image id of a file: its name without the extension (`dir/abc.png` -> `abc`). */
+export function imageId(path: string): string {
+  return basename(path, extname(path));
+}
+
+/** `value` rounded to 0.01 (boxes: finer than any mask can show). */
+function roundCoordinate(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+/** `value` to 5 significant digits: float32 scores carry about 7, and no ranking needs more. */
+function roundScore(value: number): number {
+  return Number(value.toPrecision(5));
+}
+
+/**
+ * The JSON of one image's detections (see {@link PredictionJson} for the rounding).
+ * @throws Error when the detections have no masks.
+ */
+export function predictionJson(dets: Detections): PredictionJson {
+  if (dets.masks === undefined) throw new Error('predictionJson: the detections have no masks (MODEL.MASK_ON is off)');
+  const n = dets.scores.length;
+  // [N * 4] -> N x [x1, y1, x2, y2]
+  const boxes = Array.from({ length: n }, (_, i) => Array.from(dets.boxes.subarray(4 * i, 4 * i + 4), roundCoordinate));
+  return {
+    boxes,
+    scores: Array.from(dets.scores, roundScore),
+    classes: Array.from(dets.classes),
+    masks: dets.masks.map(countsToKaggleRle),
+    height: dets.height,
+    width: dets.width,
+  };
+}
+
+/**
+ * The `submission.csv` rows of one image: one per non-empty mask, in score order. An empty mask
+ * (a detection whose mask probabilities stay under the threshold) gets no row, since an empty
+ * `predicted` means "no objects"; an image without any mask gets that one empty row, as the
+ * competition asks.
+ */
+export function submissionRows(id: string, dets: Detections): SubmissionRow[] {
+  if (dets.masks === undefined) throw new Error('submissionRows: the detections have no masks (MODEL.MASK_ON is off)');
+  const rows = dets.masks.filter((counts) => rleArea(counts) > 0).map((counts) => ({ id, predicted: countsToKaggleRle(counts) }));
+  return rows.length > 0 ? rows : [{ id, predicted: '' }];
+}
 
 /** The fields of a prediction file as parsed, before they are checked. */
 interface UncheckedPredictionJson {

@@ -53,8 +53,8 @@ const SOLUTION_ENSEMBLE: EnsemblePlan = {
 };
 
 /** Toy schedules, in iterations of one image: long enough that the fold models find cells. */
-const TOY_PRETRAIN_ITERS = 150;
-const TOY_FINETUNE_ITERS = 40;
+const TOY_PRETRAIN_ITERS = 200;
+const TOY_FINETUNE_ITERS = 60;
 
 /**
  * The finetune schedule's steps [13000, 17000, 20000, 22000, 23000] of 24000 iterations, scaled
@@ -78,7 +78,7 @@ function toyConfigs(): { pretrain: CellmaskConfig; finetune: CellmaskConfig } {
     `SOLVER.MAX_ITER=${TOY_PRETRAIN_ITERS}`,
     'SOLVER.STEPS=[]',
     'SOLVER.WARMUP_ITERS=50',
-    `SOLVER.CHECKPOINT_PERIOD=${TOY_PRETRAIN_ITERS / 3}`,
+    `SOLVER.CHECKPOINT_PERIOD=${TOY_PRETRAIN_ITERS / 4}`,
     'TEST.EVAL_PERIOD=0',
     'TEST.DETECTIONS_PER_IMAGE=100',
     'DATASETS.TRAIN=["livecell_synth"]',
@@ -90,7 +90,7 @@ function toyConfigs(): { pretrain: CellmaskConfig; finetune: CellmaskConfig } {
     `SOLVER.STEPS=${JSON.stringify(scaledFinetuneSteps(TOY_FINETUNE_ITERS))}`,
     'SOLVER.GAMMA=0.5',
     'SOLVER.WARMUP_ITERS=5',
-    'SOLVER.BASE_LR=0.002',
+    'SOLVER.BASE_LR=0.005',
     `SOLVER.CHECKPOINT_PERIOD=${TOY_FINETUNE_ITERS / 2}`,
     `TEST.EVAL_PERIOD=${TOY_FINETUNE_ITERS}`,
     'DATASETS.TRAIN=["sartorius_synth_train"]',

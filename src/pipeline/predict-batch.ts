@@ -16,7 +16,7 @@ import type { Backend } from '../cli/setup.js';
 import type { CellmaskConfig } from '../config/index.js';
 import { writeFileAtomic } from '../data/atomic.js';
 import { type SubmissionRow, writeSubmissionCsv } from '../data/submission.js';
-import { imageId } from '../cli/predict-output.js';
+import { imageId } from '../data/prediction-files.js';
 import { type ImageDone, runPredictWorkers } from './predict-pool.js';
 import { type Shard, shardImages, sortByFileName, validateShard } from './shard.js';
 

@@ -57,11 +57,11 @@ type Predictor = (request: PredictRequest) => Promise<PredictReply>;
 
 /** Sets up the backend and the model (posting warnings as they come); returns the image predictor. */
 async function start(data: PredictWorkerData, post: (reply: PredictReply) => void): Promise<{ predict: Predictor; backend: string }> {
-  const [{ useBackend }, { loadModel }, { readPng }, { imageId, pictureFromPng, predictionJson, submissionRows }] = await Promise.all([
+  const [{ useBackend }, { loadModel }, { pictureFromPng, readPng }, { imageId, predictionJson, submissionRows }] = await Promise.all([
     import('../cli/setup.js'),
     import('./load-model.js'),
     import('../data/image.js'),
-    import('../cli/predict-output.js'),
+    import('../data/prediction-files.js'),
   ]);
   const warn = (message: string) => post({ kind: 'warning', message });
   const io = { stdout: () => undefined, stderr: (text: string) => warn(text.replace(/^warning: /, '').trimEnd()) };
