@@ -11,9 +11,8 @@ import { basename, join } from 'node:path';
 import { type Command, UsageError, numberListOption, numberOption, parseCommandArgs, requireOption } from './command.js';
 import { writeFileAtomic } from '../data/atomic.js';
 import { writeSubmissionCsv } from '../data/submission.js';
-import { readPredictionFile, submissionRows } from '../data/prediction-files.js';
-import { type Detections, ENSEMBLE_METHODS, type EnsembleMethod, SOLUTION_MIN_PIXELS, solutionEnsemble } from '../ensemble/index.js';
-import { countsToKaggleRle } from '../rle/index.js';
+import { predictionJson, readPredictionFile, submissionRows } from '../data/prediction-files.js';
+import { ENSEMBLE_METHODS, type EnsembleMethod, SOLUTION_MIN_PIXELS, solutionEnsemble } from '../ensemble/index.js';
 
 const help = `Usage: cellmask ensemble --inputs DIR [DIR...] --out DIR [options]
 
@@ -88,7 +87,7 @@ export const command: Command = {
       const result = solutionEnsemble(perModel, { method, iouThreshold: iou, classAware: values['class-agnostic'] !== true, classThresholds: thresholds, minPixels });
       kept += result.scores.length;
       if (format === 'json') {
-        await writeFileAtomic(join(out, name), `${JSON.stringify(toJson(result))}\n`);
+        await writeFileAtomic(join(out, name), `${JSON.stringify(predictionJson(result))}\n`);
       } else {
         if (result.masks === undefined) throw new Error(`${files.get(name)![0]}: --format csv needs masks, this image has none`);
         rows.push(...submissionRows(basename(name, '.json'), result));
@@ -114,21 +113,4 @@ async function imageFiles(inputs: readonly string[]): Promise<Map<string, string
     for (const n of names) files.set(n, [...(files.get(n) ?? []), join(dir, n)]);
   }
   return files;
-}
-
-/** One image's JSON as written (the shape `readPredictionFile` reads); masks only when there are some. */
-interface PredictionJson {
-  boxes: number[][];
-  scores: number[];
-  classes: number[];
-  masks?: string[];
-  height: number;
-  width: number;
-}
-
-function toJson(d: Detections): PredictionJson {
-  const boxes = Array.from({ length: d.scores.length }, (_, i) => Array.from(d.boxes.subarray(4 * i, 4 * i + 4)));
-  const base = { boxes, scores: Array.from(d.scores), classes: Array.from(d.classes) };
-  const masks = d.masks === undefined ? {} : { masks: d.masks.map(countsToKaggleRle) };
-  return { ...base, ...masks, height: d.height, width: d.width };
 }

@@ -22,8 +22,8 @@ export interface PredictionJson {
   readonly scores: number[];
   /** Class ids (0 shsy5y, 1 astro, 2 cort in the competition). */
   readonly classes: number[];
-  /** Kaggle run-length text of each mask (row-major, 1-indexed `start length` pairs). */
-  readonly masks: string[];
+  /** Kaggle run-length text of each mask (row-major, 1-indexed `start length` pairs); absent for detections without masks. */
+  readonly masks?: string[];
   readonly height: number;
   readonly width: number;
 }
@@ -43,12 +43,8 @@ function roundScore(value: number): number {
   return Number(value.toPrecision(5));
 }
 
-/**
- * The JSON of one image's detections (see {@link PredictionJson} for the rounding).
- * @throws Error when the detections have no masks.
- */
+/** The JSON of one image's detections (see {@link PredictionJson} for the rounding). */
 export function predictionJson(dets: Detections): PredictionJson {
-  if (dets.masks === undefined) throw new Error('predictionJson: the detections have no masks (MODEL.MASK_ON is off)');
   const n = dets.scores.length;
   // [N * 4] -> N x [x1, y1, x2, y2]
   const boxes = Array.from({ length: n }, (_, i) => Array.from(dets.boxes.subarray(4 * i, 4 * i + 4), roundCoordinate));
@@ -56,7 +52,7 @@ export function predictionJson(dets: Detections): PredictionJson {
     boxes,
     scores: Array.from(dets.scores, roundScore),
     classes: Array.from(dets.classes),
-    masks: dets.masks.map(countsToKaggleRle),
+    ...(dets.masks !== undefined ? { masks: dets.masks.map(countsToKaggleRle) } : {}),
     height: dets.height,
     width: dets.width,
   };
