@@ -33,4 +33,5 @@ export {
 } from './checkpoint.js';
 export { expectedWeightNames, expectedWeightShapes } from './expected.js';
 export { loadWeights, missingWeights, saveWeights } from './load.js';
+export { loadWeightsFromBytes } from './from-bytes.js';
 export { initWeights } from './init.js';
