@@ -8,8 +8,13 @@
  * `aligned: false`, sampling ratio 2. With a single level both skip the level formula and pool
  * every box from it; so does this.
  *
+ * The bilinear sampling is worked out on the CPU (`samplingsOf`) and the weighted sums run in
+ * JavaScript over the features read back, unless the active backend registers the kernels
+ * `ROI_ALIGN_KERNEL` and `ROI_ALIGN_GRAD_KERNEL`: then the sums run there, on the same samplings
+ * (WebGPU, which cannot read tensors back synchronously in Node: `src/backend/webgpu/`).
+ *
  * Shape shorthand: L: levels, N: images, Hl, Wl: size of level l, C: channels, R: boxes,
- * PH, PW: output bins.
+ * K: the boxes of one level, PH, PW: output bins.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -18,6 +23,76 @@ import { type LevelStyle, assignBoxesToLevels } from './pooler-levels.js';
 import { checkBoxes, checkFeatures, checkSamplingOptions, checkScale } from './roi-align-checks.js';
 import { roiAlignBackwardInto, roiAlignForwardInto } from './roi-align-kernel.js';
 import { type BoxSampling, samplingsOf } from './roi-align-sampling.js';
+
+/**
+ * Name of the optional kernel that pools one level on the backend: input `features`
+ * [N, H, W, C], attrs `RoiAlignKernelAttrs`; output [K, PH, PW, C], row k pooled as `samplings[k]`.
+ */
+export const ROI_ALIGN_KERNEL = 'CellmaskRoiAlign';
+/** Name of its transpose: input `dy` [K, PH, PW, C], attrs `RoiAlignGradKernelAttrs`; output the gradient [N, H, W, C]. */
+export const ROI_ALIGN_GRAD_KERNEL = 'CellmaskRoiAlignGrad';
+
+/** Attributes of `ROI_ALIGN_KERNEL`. */
+export interface RoiAlignKernelAttrs {
+  /** [K] how each box samples the map (from `samplingsOf`). */
+  readonly samplings: readonly BoxSampling[];
+  readonly outputSize: readonly [number, number];
+}
+
+/** Attributes of `ROI_ALIGN_GRAD_KERNEL`. */
+export interface RoiAlignGradKernelAttrs extends RoiAlignKernelAttrs {
+  /** [N, H, W, C] of the features whose gradient is made. */
+  readonly featuresShape: readonly [number, number, number, number];
+}
+
+/** Whether the active backend pools with the kernels above. */
+function backendPools(): boolean {
+  const backend = tf.getBackend();
+  return tf.getKernel(ROI_ALIGN_KERNEL, backend) !== undefined && tf.getKernel(ROI_ALIGN_GRAD_KERNEL, backend) !== undefined;
+}
+
+/** The backend kernel's forward: rows `rowsByLevel[l]` of the [R, PH, PW, C] result pooled from level l, zeros for boxes of no level. */
+function poolOnBackend(
+  levelArgs: readonly tf.Tensor[],
+  rowsByLevel: readonly Int32Array[],
+  samplingsByLevel: readonly BoxSampling[][],
+  outShape: [number, number, number, number],
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [count, ph, pw, channels] = outShape;
+    // The levels' outputs stacked, then a row of zeros: (sum K) + 1 rows; `order` maps each box to its row.
+    const parts: tf.Tensor4D[] = [];
+    const order = new Int32Array(count).fill(-1);
+    let at = 0;
+    rowsByLevel.forEach((rows, l) => {
+      if (rows.length === 0) return;
+      const attrs: RoiAlignKernelAttrs = { samplings: samplingsByLevel[l], outputSize: [ph, pw] };
+      parts.push(tf.engine().runKernel(ROI_ALIGN_KERNEL, { features: levelArgs[l] }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D);
+      for (const r of rows) order[r] = at++;
+    });
+    parts.push(tf.zeros([1, ph, pw, channels]));
+    for (let r = 0; r < count; r++) if (order[r] < 0) order[r] = at;
+    return tf.gather(tf.concat(parts), order);
+  });
+}
+
+/** The backend kernel's backward: the gradient of each level from the rows of `dy` [R, PH, PW, C] it pooled. */
+function poolGradOnBackend(
+  dy: tf.Tensor4D,
+  levelArgs: readonly tf.Tensor[],
+  rowsByLevel: readonly Int32Array[],
+  samplingsByLevel: readonly BoxSampling[][],
+  outputSize: readonly [number, number],
+): tf.Tensor4D[] {
+  return rowsByLevel.map((rows, l) => {
+    const shape = levelArgs[l].shape as [number, number, number, number];
+    if (rows.length === 0) return tf.zeros(shape);
+    return tf.tidy(() => {
+      const attrs: RoiAlignGradKernelAttrs = { samplings: samplingsByLevel[l], outputSize, featuresShape: shape };
+      return tf.engine().runKernel(ROI_ALIGN_GRAD_KERNEL, { dy: tf.gather(dy, rows) }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+    });
+  });
+}
 
 export interface MultiLevelRoiAlignOptions {
   /** Output bins `[height, width]`. */
@@ -103,6 +178,12 @@ export function multiLevelRoiAlign(
     const samplingsByLevel: BoxSampling[][] = rowsByLevel.map((rows, l) =>
       samplingsOf(boxData, boxIndex, rows, dims[l], { ...options, spatialScale: options.scales[l] }),
     );
+    if (backendPools()) {
+      return {
+        value: poolOnBackend(levelArgs, rowsByLevel, samplingsByLevel, outShape),
+        gradFunc: (dy: tf.Tensor4D) => [tf.zerosLike(boxesArg), ...poolGradOnBackend(dy, levelArgs, rowsByLevel, samplingsByLevel, outputSize)],
+      };
+    }
     const out = new Float32Array(count * outputSize[0] * outputSize[1] * channels);
     rowsByLevel.forEach((rows, l) => {
       if (rows.length === 0) return;

@@ -84,7 +84,7 @@ export type LossName = 'loss_rpn_cls' | 'loss_rpn_loc' | 'loss_cls' | 'loss_box_
 export type Losses = Record<LossName, tf.Scalar>;
 
 /** The batch as one padded NHWC tensor [N, Hp, Wp, 3] and each image's size inside it. */
-function batchImages(images: readonly TrainingImage[], options: PreprocessOptions): { input: tf.Tensor4D; sizes: ImageSize[] } {
+export function batchImages(images: readonly TrainingImage[], options: PreprocessOptions): { input: tf.Tensor4D; sizes: ImageSize[] } {
   const each = images.map((im) => preprocessImage(im.picture, { ...options, minSize: 0 }));
   const hp = Math.max(...each.map((e) => e.images.shape[1]));
   const wp = Math.max(...each.map((e) => e.images.shape[2]));
