@@ -42,10 +42,15 @@ Options:
                         csv: one submission.csv (id,predicted; one row per non-empty mask,
                         an image without any gets one row with an empty predicted; images in
                         name order)
-  --backend wasm|cpu    TensorFlow.js backend (default wasm); each is an optional peer
-                        dependency: @tensorflow/tfjs-backend-wasm, @tensorflow/tfjs-backend-cpu
-  --workers N           worker threads, each loading the model once (default: as many as fill
-                        the cores with --threads threads each); never more than images to predict
+  --backend NAME        TensorFlow.js backend of the workers: auto (default), tfjs-node-gpu,
+                        tfjs-node, webgpu, wasm, cpu, or several in the order to try them
+                        (webgpu,wasm). auto tries tfjs-node-gpu, tfjs-node, webgpu (not on a
+                        software adapter), wasm, cpu, once, in this thread, and says why it
+                        passed one over; every worker then runs the one chosen. Each is an
+                        optional peer dependency (see docs/backends.md)
+  --workers N           worker threads, each loading the model once (default: wasm, as many as
+                        fill the cores with --threads threads each; cpu, one per core; the
+                        others, one); never more than images to predict
   --threads N           wasm threads of each worker (default: ${DEFAULT_WASM_THREADS_PER_WORKER} without --workers, else the
                         cores shared among the workers; cores left idle by fewer images than
                         workers become threads)
@@ -113,6 +118,7 @@ export const command: Command = {
       skipExisting,
       onProgress: (p) => io.stderr(progressLine(p)),
       onWarning: (message) => io.stderr(`warning: ${message}\n`),
+      log: (message) => io.stderr(`${message}\n`),
     });
     io.stdout(summary(result, shard, images.length));
     return 0;

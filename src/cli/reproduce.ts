@@ -132,8 +132,8 @@ export const command: Command = {
     const { backend, threads } = backendOptions(values);
     const workers = values.workers === undefined ? undefined : intOption(values.workers, 'workers', 0, 1);
 
-    const backendInfo = await useBackend(backend, threads, io, true);
-    io.stderr(`cellmask reproduce (${scale} scale) -> ${out}, training on ${backendInfo}\n`);
+    const selection = await useBackend(backend, threads, io, true);
+    io.stderr(`cellmask reproduce (${scale} scale) -> ${out}, training on ${selection.detail}\n`);
     const { reproduce } = await import('../pipeline/reproduce.js');
     const result = await reproduce({
       plan,
@@ -144,7 +144,8 @@ export const command: Command = {
       initWeights: values['init-weights'],
       test: values.test,
       testTruth: values['test-truth'],
-      predict: { backend, workers },
+      // The prediction workers run the backend chosen here (auto is not resolved twice).
+      predict: { backend: selection.name, workers },
       log: (message) => io.stderr(`${message}\n`),
       progress: process.stderr,
     });

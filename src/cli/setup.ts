@@ -1,12 +1,14 @@
 /**
- * What the model commands (`predict`, `train`) share: the config from `--config` and `--set`,
- * and the TensorFlow.js backend from `--backend` / `--threads`.
+ * What the model commands (`predict`, `train`, `tune`, `reproduce`) share: the config from
+ * `--config` and `--set`, and the TensorFlow.js backend from `--backend` / `--threads`.
  *
  * TensorFlow.js and its backends are optional peers of the package, so they are imported only
  * when a command that needs them runs; a missing one is named with the command that needs it.
  */
 import { stat } from 'node:fs/promises';
 
+import { isMissingPackage } from '../backend/optional-peer.js';
+import type { BackendName, BackendPreference, BackendSelection } from '../backend/select.js';
 import { type CellmaskConfig, isPresetName, loadConfig, presets, setConfigValues, validateConfig } from '../config/index.js';
 import { type CommandIO, UsageError, intOption } from './command.js';
 
@@ -40,12 +42,6 @@ export async function configWithOverrides(name: string, assignments: readonly st
   return cfg;
 }
 
-/** Node's error for a package that is not installed, recognised by its code and the package's name. */
-function isMissingPackage(error: unknown, pkg: string): boolean {
-  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-  return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && typeof message === 'string' && message.includes(`'${pkg}`);
-}
-
 /**
  * Runs `load`, turning "package `pkg` not found" into an error that says what needs it and how
  * to install it.
@@ -59,43 +55,58 @@ export async function withOptionalPeer<T>(pkg: string, purpose: string, load: ()
   }
 }
 
-export type Backend = 'wasm' | 'cpu';
+/** A backend the commands can run on (Node's backends; `webgl` is a browser's). */
+export type Backend = BackendName;
+
+/** `--backend`'s names, in `auto`'s order. */
+const CLI_BACKENDS: readonly BackendName[] = ['tfjs-node-gpu', 'tfjs-node', 'webgpu', 'wasm', 'cpu'];
 
 /** The backend options every model command takes, for its help text. */
-export const BACKEND_HELP = `  --backend wasm|cpu    TensorFlow.js backend (default wasm); each is an optional peer
-                        dependency: @tensorflow/tfjs-backend-wasm, @tensorflow/tfjs-backend-cpu
+export const BACKEND_HELP = `  --backend NAME        TensorFlow.js backend: auto (default), tfjs-node-gpu, tfjs-node, webgpu,
+                        wasm, cpu, or several in the order to try them (webgpu,wasm). auto
+                        tries tfjs-node-gpu, tfjs-node, webgpu (not on a software adapter),
+                        wasm, cpu, and says why it passed one over. Each is an optional peer
+                        dependency: @tensorflow/tfjs-node-gpu, @tensorflow/tfjs-node, webgpu with
+                        @tensorflow/tfjs-backend-webgpu, @tensorflow/tfjs-backend-wasm,
+                        @tensorflow/tfjs-backend-cpu (see docs/backends.md)
   --threads N           threads of the wasm backend (default: every core)`;
 
+/** `--backend`'s value: `auto`, one name, or a comma-separated list; a `UsageError` naming what is wrong. */
+function parseBackend(value: string): BackendPreference {
+  if (value === 'auto') return 'auto';
+  const names = value.split(',').map((name) => name.trim());
+  for (const name of names) {
+    if (name === 'webgl') throw new UsageError('--backend webgl runs in a browser only; in Node use webgpu, wasm or cpu');
+    if (!(CLI_BACKENDS as readonly string[]).includes(name)) {
+      throw new UsageError(`--backend must be auto, one of ${CLI_BACKENDS.join(', ')}, or a comma-separated list of them; got "${value}"`);
+    }
+  }
+  return names.length === 1 ? (names[0] as BackendName) : (names as BackendName[]);
+}
+
 /** `--backend` and `--threads`, checked. */
-export function backendOptions(values: { backend?: string; threads?: string }): { backend: Backend; threads: number | undefined } {
-  const backend = (values.backend ?? 'wasm') as Backend;
-  if (backend !== 'wasm' && backend !== 'cpu') throw new UsageError(`--backend must be wasm or cpu, got "${backend}"`);
-  if (values.threads !== undefined && backend !== 'wasm') throw new UsageError('--threads applies to --backend wasm only');
+export function backendOptions(values: { backend?: string; threads?: string }): { backend: BackendPreference; threads: number | undefined } {
+  const backend = parseBackend(values.backend ?? 'auto');
+  const wasmPossible = backend === 'auto' || backend === 'wasm' || (Array.isArray(backend) && backend.includes('wasm'));
+  if (values.threads !== undefined && !wasmPossible) throw new UsageError(`--threads applies to --backend wasm only (it sets the wasm threads), got --backend ${values.backend}`);
   const threads = values.threads === undefined ? undefined : intOption(values.threads, 'threads', 0, 1);
   return { backend, threads };
 }
 
 /**
- * Makes `backend` TensorFlow.js's active backend; returns it in words for the summary. With
- * `training`, also registers tfjs's gradient functions (the union package `@tensorflow/tfjs`)
- * and, on wasm, cellmask's training kernels.
+ * `selectBackend` for a command: makes the first usable backend of `backend` TensorFlow.js's
+ * active backend, printing to stderr each backend passed over and why, the one chosen (one line
+ * each), and any warning (wasm without its threads). With `training`, also registers tfjs's
+ * gradient functions and, on wasm, cellmask's training kernels.
  */
-export async function useBackend(backend: Backend, threads: number | undefined, io: CommandIO, training = false): Promise<string> {
-  const purpose = training ? 'cellmask train' : 'cellmask predict';
-  const tf = await withOptionalPeer('@tensorflow/tfjs-core', purpose, () => import('@tensorflow/tfjs-core'));
-  if (training) await withOptionalPeer('@tensorflow/tfjs', `${purpose} (for its gradient functions)`, () => import('@tensorflow/tfjs'));
-  if (backend === 'cpu') {
-    // Importing the package registers the backend.
-    await withOptionalPeer('@tensorflow/tfjs-backend-cpu', '--backend cpu', () => import('@tensorflow/tfjs-backend-cpu'));
-    if (!(await tf.setBackend('cpu'))) throw new Error('--backend cpu: the cpu backend failed to initialize');
-    await tf.ready();
-    return 'cpu';
-  }
-  const { initWasmBackendNode, registerWasmTrainingKernels } = await import('../backend/index.js');
-  const info = await withOptionalPeer('@tensorflow/tfjs-backend-wasm', '--backend wasm', () =>
-    initWasmBackendNode(threads === undefined ? {} : { threads }),
-  );
-  if (info.fallbackReason !== undefined && threads !== 1) io.stderr(`warning: wasm runs on one thread: ${info.fallbackReason}\n`);
-  if (training) registerWasmTrainingKernels();
-  return `wasm (${info.threads} thread${info.threads === 1 ? '' : 's'})`;
+export async function useBackend(backend: BackendPreference, threads: number | undefined, io: CommandIO, training = false): Promise<BackendSelection> {
+  const { selectBackend } = await import('../backend/select.js');
+  const selection = await selectBackend({
+    prefer: backend,
+    ...(threads === undefined ? {} : { threads }),
+    training,
+    log: (message) => io.stderr(`${message}\n`),
+  });
+  if (selection.warning !== undefined) io.stderr(`warning: ${selection.warning}\n`);
+  return selection;
 }

@@ -67,7 +67,7 @@ export const command: Command = {
     const cfg = await configWithOverrides(configName, values.set ?? []);
     if (!cfg.MODEL.MASK_ON) throw new UsageError('the config has MODEL.MASK_ON False: cellmask trains Mask R-CNN only');
 
-    const backendInfo = await useBackend(backend, threads, io, true);
+    const backendInfo = (await useBackend(backend, threads, io, true)).detail;
     const result = await runTraining({
       config: cfg,
       data,

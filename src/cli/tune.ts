@@ -179,7 +179,7 @@ export const command: Command = {
       settings: { config: configName, set: sets, space, weights: values.weights ?? null, folds, fold },
     };
 
-    const backendInfo = await useBackend(backend, threads, io, true);
+    const backendInfo = (await useBackend(backend, threads, io, true)).detail;
     const { TrainingDivergedError } = await import('../train/trainer.js');
     const study = await optimize({
       path: studyPath,

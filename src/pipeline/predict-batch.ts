@@ -4,7 +4,8 @@
  * `<id>.json` per image (`predictionJson`), or one `submission.csv` with the rows in file-name
  * order, whatever the number of workers and threads.
  *
- * The main thread never loads TensorFlow.js: it lists, shards and skips images, hands paths to
+ * The main thread never loads TensorFlow.js: it lists, shards and skips images, resolves the
+ * backend (`auto` once, here: every worker then initializes that exact backend), hands paths to
  * the workers (`predict-pool.ts`) and writes what they send back.
  */
 import { access, mkdir } from 'node:fs/promises';
@@ -12,7 +13,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
-import type { Backend } from '../cli/setup.js';
+import { BACKEND_NAMES, type BackendName, type BackendPreference, resolveBackend } from '../backend/select.js';
 import type { CellmaskConfig } from '../config/index.js';
 import { writeFileAtomic } from '../data/atomic.js';
 import { type SubmissionRow, writeSubmissionCsv } from '../data/submission.js';
@@ -44,11 +45,16 @@ export interface PredictImagesOptions {
   readonly out: string;
   /** `json` (default): `<out>/<id>.json` per image; `csv`: one `<out>/submission.csv`. */
   readonly format?: 'json' | 'csv';
-  /** TensorFlow.js backend of the workers (default wasm). */
-  readonly backend?: Backend;
+  /**
+   * TensorFlow.js backend of the workers (default `auto`), resolved once in this thread with
+   * `resolveBackend` (nothing initialized here); every worker then initializes that backend.
+   */
+  readonly backend?: BackendPreference;
+  /** Called with one line per backend tried while resolving `backend`: chosen, or passed over and why. */
+  readonly log?: (message: string) => void;
   /** Worker threads, each with its own model (default: see `workerLayout`); never more than images to predict. */
   readonly workers?: number;
-  /** wasm threads of each worker (default: see `workerLayout`); ignored on cpu. */
+  /** wasm threads of each worker (default: see `workerLayout`); ignored on other backends. */
   readonly threadsPerWorker?: number;
   /** Predict only this shard of the images sorted by file name (see `shardImages`). */
   readonly shard?: Shard;
@@ -97,6 +103,8 @@ export interface PredictImagesResult {
   readonly threadsPerWorker: number;
   /** The workers' backend in words (`wasm (2 threads)`, `cpu`); undefined when none started. */
   readonly backend: string | undefined;
+  /** The backends passed over while resolving `backend`, and why (empty when none started). */
+  readonly passedOver: readonly { readonly name: BackendName; readonly reason: string }[];
   /** What was written: `out` for json, the path of `submission.csv` for csv. */
   readonly written: string;
 }
@@ -113,18 +121,21 @@ function checkCount(value: number | undefined, name: string): void {
 
 /**
  * The layout for `images` images on `cores` cores, filling in what was not asked for. cpu: one
- * worker per core (the cpu backend is single-threaded JavaScript). wasm: with threads per
+ * worker per core (the cpu backend is single-threaded JavaScript). tfjs-node(-gpu), webgpu,
+ * webgl: one worker (libtensorflow runs its own threads, a GPU its own queue; more workers would
+ * each hold a copy of the model for no gain), unless asked for. wasm: with threads per
  * worker given, as many workers as fill the cores; with workers given, the cores shared among
  * them; with neither, `DEFAULT_WASM_THREADS_PER_WORKER` threads per worker and as many workers
  * as fill the cores. Never more workers than images; when that leaves cores idle and the
  * threads were not asked for, the workers get them as threads (one image: one worker with
  * every core).
  */
-export function workerLayout(backend: Backend, cores: number, asked: { workers?: number; threadsPerWorker?: number } = {}, images = Infinity): WorkerLayout {
+export function workerLayout(backend: BackendName, cores: number, asked: { workers?: number; threadsPerWorker?: number } = {}, images = Infinity): WorkerLayout {
   checkCount(asked.workers, 'workers');
   checkCount(asked.threadsPerWorker, 'threadsPerWorker');
   const cap = (workers: number) => Math.max(1, Math.min(workers, images));
   if (backend === 'cpu') return { workers: cap(asked.workers ?? cores), threadsPerWorker: 1 };
+  if (backend !== 'wasm') return { workers: cap(asked.workers ?? 1), threadsPerWorker: 1 };
   const planned = asked.threadsPerWorker ?? (asked.workers === undefined ? Math.min(cores, DEFAULT_WASM_THREADS_PER_WORKER) : 1);
   const workers = cap(asked.workers ?? Math.floor(cores / planned));
   return { workers, threadsPerWorker: asked.threadsPerWorker ?? Math.max(planned, Math.floor(cores / workers)) };
@@ -140,10 +151,19 @@ function checkUniqueIds(paths: readonly string[]): void {
   }
 }
 
+/** Throws unless `backend` is `auto`, a backend's name, or a non-empty list of them. */
+function checkBackend(backend: BackendPreference | undefined): void {
+  if (backend === undefined || backend === 'auto') return;
+  const names: readonly unknown[] = typeof backend === 'string' ? [backend] : Array.isArray(backend) ? backend : [backend];
+  if (names.length === 0 || names.some((name) => !(BACKEND_NAMES as readonly unknown[]).includes(name))) {
+    throw new Error(`predictImages: backend must be auto, one of ${BACKEND_NAMES.join(', ')}, or a list of them; got ${JSON.stringify(backend)}`);
+  }
+}
+
 /** Options checked up front, before any worker starts. */
 function checkOptions(o: PredictImagesOptions): void {
   if (o.format !== undefined && o.format !== 'json' && o.format !== 'csv') throw new Error(`predictImages: format must be json or csv, got "${o.format}"`);
-  if (o.backend !== undefined && o.backend !== 'wasm' && o.backend !== 'cpu') throw new Error(`predictImages: backend must be wasm or cpu, got "${o.backend}"`);
+  checkBackend(o.backend);
   if (o.skipExisting === true && o.format === 'csv') {
     throw new Error('predictImages: skipExisting needs format json (submission.csv is written once, at the end; there is no per-image file to find)');
   }
@@ -171,13 +191,14 @@ export async function predictImages(options: PredictImagesOptions): Promise<Pred
   const started = performance.now();
   checkOptions(options);
   const format = options.format ?? 'json';
-  const backend = options.backend ?? 'wasm';
   const sorted = sortByFileName(options.images);
   checkUniqueIds(sorted);
   const images = options.shard === undefined ? sorted : shardImages(sorted, options.shard);
   await mkdir(options.out, { recursive: true });
   const done = options.skipExisting === true ? await Promise.all(images.map((path) => exists(join(options.out, `${imageId(path)}.json`)))) : [];
   const todo = images.filter((_, i) => done[i] !== true);
+  const resolved = todo.length === 0 ? undefined : await resolveBackend({ prefer: options.backend ?? 'auto', ...(options.log === undefined ? {} : { log: options.log }) });
+  const backend = resolved?.name ?? 'wasm';
   const layout = workerLayout(backend, availableParallelism(), options, todo.length);
 
   const rows: SubmissionRow[][] = [];
@@ -213,6 +234,7 @@ export async function predictImages(options: PredictImagesOptions): Promise<Pred
     workers: todo.length === 0 ? 0 : layout.workers,
     threadsPerWorker: layout.threadsPerWorker,
     backend: backendInfo,
+    passedOver: resolved?.passedOver ?? [],
     written,
   };
 }

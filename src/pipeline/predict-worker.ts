@@ -8,7 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 
-import type { Backend } from '../cli/setup.js';
+import type { BackendName } from '../backend/select.js';
 import type { CellmaskConfig } from '../config/index.js';
 import type { SubmissionRow } from '../data/submission.js';
 import type { MaskRcnn } from '../model/index.js';
@@ -17,8 +17,9 @@ import type { MaskRcnn } from '../model/index.js';
 export interface PredictWorkerData {
   readonly weights: string;
   readonly config: CellmaskConfig;
-  readonly backend: Backend;
-  /** Threads of the wasm backend (ignored on cpu). */
+  /** The backend to initialize, as the main thread resolved it (never `auto`: every worker runs the same one). */
+  readonly backend: BackendName;
+  /** Threads of the wasm backend (ignored on the others). */
   readonly threads: number;
   readonly format: 'json' | 'csv';
 }
@@ -57,16 +58,16 @@ type Predictor = (request: PredictRequest) => Promise<PredictReply>;
 
 /** Sets up the backend and the model (posting warnings as they come); returns the image predictor. */
 async function start(data: PredictWorkerData, post: (reply: PredictReply) => void): Promise<{ predict: Predictor; backend: string }> {
-  const [{ useBackend }, { loadModel }, { pictureFromPng, readPng }, { imageId, predictionJson, submissionRows }] = await Promise.all([
-    import('../cli/setup.js'),
+  const [{ selectBackend }, { loadModel }, { pictureFromPng, readPng }, { imageId, predictionJson, submissionRows }] = await Promise.all([
+    import('../backend/select.js'),
     import('./load-model.js'),
     import('../data/image.js'),
     import('../data/prediction-files.js'),
   ]);
   const warn = (message: string) => post({ kind: 'warning', message });
-  const io = { stdout: () => undefined, stderr: (text: string) => warn(text.replace(/^warning: /, '').trimEnd()) };
-  // useBackend names a missing TensorFlow.js package and how to install it; import it only after.
-  const backend = await useBackend(data.backend, data.backend === 'wasm' ? data.threads : undefined, io);
+  // selectBackend names a missing TensorFlow.js package and how to install it; import it only after.
+  const selection = await selectBackend({ prefer: data.backend, ...(data.backend === 'wasm' ? { threads: data.threads } : {}) });
+  if (selection.warning !== undefined) warn(selection.warning);
   const tf = await import('@tensorflow/tfjs-core');
   const model: MaskRcnn = await loadModel(data.weights, data.config, warn);
   const predict = async ({ id, path }: PredictRequest): Promise<PredictReply> => {
@@ -76,7 +77,7 @@ async function start(data: PredictWorkerData, post: (reply: PredictReply) => voi
     const seconds = (performance.now() - t0) / 1000;
     return { kind: 'done', id, detections: dets.scores.length, ...output, seconds, tensors: tf.memory().numTensors };
   };
-  return { predict, backend };
+  return { predict, backend: selection.detail };
 }
 
 if (parentPort === null) throw new Error('pipeline/predict-worker: must run in a worker thread (predictImages starts it)');
