@@ -156,6 +156,7 @@ function main(): void {
   // Runs await backendReady and report its failure themselves; this only shows it.
   backendReady.then(showBackend, (error: unknown) => {
     element('backend').textContent = 'none';
+    element('result').setAttribute('data-state', 'error');
     showStatus((error as Error).message, true);
   });
 
