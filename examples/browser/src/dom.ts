@@ -56,7 +56,6 @@ export interface PageCanvas extends PageElement {
 export interface PageGlobals {
   readonly document: { getElementById(id: string): PageElement | null };
   readonly location: { readonly search: string; readonly href: string };
-  readonly navigator: { readonly gpu?: { requestAdapter(): Promise<unknown> } };
   __cellmaskDemo?: Promise<unknown>;
 }
 

@@ -9,7 +9,8 @@
  * `data-backend`, and `window.__cellmaskDemo` is the promise of the latest run's `DemoResult`.
  */
 import type { CellmaskConfig } from '../../../src/config/types.js';
-import { type BackendName, type ChosenBackend, BACKEND_ORDER, chooseBackend, isBackendName } from './backend.js';
+import type { BackendSelection } from '../../../src/backend/select.js';
+import { type BackendName, BACKEND_ORDER, chooseBackend, isBackendName } from './backend.js';
 import { configFromText } from './config.js';
 import { type PageCanvas, type PageFile, type PageFileList, type PageInput, element, pageGlobals } from './dom.js';
 import { overlayPixels } from './draw.js';
@@ -24,7 +25,8 @@ interface NamedBytes {
 
 /** What one run shows, and what tests read. */
 export interface DemoResult {
-  readonly backend: BackendName;
+  /** The backend's name (`webgpu`, `webgl`, `wasm`, `cpu`). */
+  readonly backend: string;
   readonly backendDetail: string;
   readonly instances: number;
   readonly loadMs: number;
@@ -65,13 +67,13 @@ function showStatus(text: string, isError = false): void {
   status.classList.toggle('error', isError);
 }
 
-function showBackend(backend: ChosenBackend): void {
+function showBackend(backend: BackendSelection): void {
   const passed = backend.passedOver.map((p) => `${p.name}: ${p.reason}`).join('; ');
-  element('backend').textContent = `${backend.name} (${backend.detail})${passed === '' ? '' : `; passed over ${passed}`}`;
+  element('backend').textContent = `${backend.detail}${passed === '' ? '' : `; passed over ${passed}`}`;
 }
 
 /** Runs the model on `inputs` and draws the result; resolves to what it shows. */
-async function run(backendReady: Promise<ChosenBackend>, inputs: Inputs): Promise<DemoResult> {
+async function run(backendReady: Promise<BackendSelection>, inputs: Inputs): Promise<DemoResult> {
   const result = element('result');
   result.setAttribute('data-state', 'running');
   result.removeAttribute('data-instances');
@@ -114,7 +116,7 @@ async function run(backendReady: Promise<ChosenBackend>, inputs: Inputs): Promis
  * Starts a run (after `prepared`, when given), publishes its promise for tests and reports its
  * failure on the page and the console.
  */
-function startRun(backendReady: Promise<ChosenBackend>, inputs: Inputs, prepared: Promise<void> = Promise.resolve()): void {
+function startRun(backendReady: Promise<BackendSelection>, inputs: Inputs, prepared: Promise<void> = Promise.resolve()): void {
   const running = prepared.then(() => run(backendReady, inputs));
   pageGlobals().__cellmaskDemo = running;
   running.catch((error: unknown) => {
@@ -147,7 +149,7 @@ async function loadExample(inputs: Inputs): Promise<void> {
 
 function main(): void {
   const params = new URLSearchParams(pageGlobals().location.search);
-  let backendReady: Promise<ChosenBackend>;
+  let backendReady: Promise<BackendSelection>;
   try {
     backendReady = chooseBackend(forcedBackend(params));
   } catch (error) {
