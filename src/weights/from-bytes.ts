@@ -16,8 +16,5 @@ export function loadWeightsFromBytes(bytes: Uint8Array | ArrayBuffer, options: C
   if (!(bytes instanceof Uint8Array) && !(bytes instanceof ArrayBuffer)) {
     throw new Error(`loadWeightsFromBytes: ${name}: bytes must be a Uint8Array or an ArrayBuffer, got ${bytes === null ? 'null' : typeof bytes}`);
   }
-  // A plain view, not the caller's array: a Node Buffer's `slice` shares memory where
-  // parseSafetensors expects a copy of each tensor's bytes.
-  const view = bytes instanceof Uint8Array ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : new Uint8Array(bytes);
-  return checkpointToWeights(parseSafetensors(view, name).tensors, options);
+  return checkpointToWeights(parseSafetensors(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes), name).tensors, options);
 }

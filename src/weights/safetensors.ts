@@ -105,7 +105,10 @@ export function parseSafetensors(bytes: Uint8Array, name = 'safetensors'): Safet
 
   const tensors = new Map<string, StoredTensor>();
   for (const e of entries) {
-    const raw = bytes.slice(dataStart + e.begin, dataStart + e.end).buffer;
+    // A copy of the tensor's own bytes, whatever `bytes` is a view of (a Node Buffer's `slice`
+    // shares memory, and its `.buffer` is the whole pool).
+    const start = bytes.byteOffset + dataStart;
+    const raw = bytes.buffer.slice(start + e.begin, start + e.end);
     tensors.set(e.key, { dtype: e.dtype, shape: e.shape, data: decode(raw, e.dtype, (what) => fail(`tensor "${e.key}": ${what}`)) });
   }
   return { tensors, metadata };

@@ -21,6 +21,17 @@ function file(header: unknown, data: Uint8Array | number = 0, headerText?: strin
 }
 
 describe('safetensors', () => {
+  it('reads a view into a larger buffer, such as a pooled Node Buffer', () => {
+    const bytes = serializeSafetensors({ w: { shape: [3], data: Float32Array.of(1.5, -2, 3) }, v: { shape: [2], data: Float32Array.of(7, 8) } });
+    const pool = Buffer.alloc(bytes.length + 24, 0xab);
+    pool.set(bytes, 8);
+    for (const view of [pool.subarray(8, 8 + bytes.length), new Uint8Array(pool.buffer, pool.byteOffset + 8, bytes.length)]) {
+      const { tensors } = parseSafetensors(view, 'pooled');
+      assert.deepEqual(tensors.get('w')!.data, Float32Array.of(1.5, -2, 3));
+      assert.deepEqual(tensors.get('v')!.data, Float32Array.of(7, 8));
+    }
+  });
+
   it('round-trips F32, I32, I64, U8 and BOOL tensors and metadata', () => {
     const tensors = {
       b: { shape: [2, 3], data: Float32Array.of(1, -2, 3.5, 0, 1e-30, -7) },
