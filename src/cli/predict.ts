@@ -45,9 +45,10 @@ Options:
   --backend NAME        TensorFlow.js backend of the workers: auto (default), tfjs-node-gpu,
                         tfjs-node, webgpu, wasm, cpu, or several in the order to try them
                         (webgpu,wasm). auto tries tfjs-node-gpu, tfjs-node, webgpu (not on a
-                        software adapter), wasm, cpu, once, in this thread, and says why it
-                        passed one over; every worker then runs the one chosen. Each is an
-                        optional peer dependency (see docs/backends.md)
+                        software adapter), wasm, cpu, once, in this thread (the summary names
+                        the choice, stderr the ones passed over and why, after the run); every
+                        worker then runs the one chosen. Each is an optional peer dependency
+                        (see docs/backends.md)
   --workers N           worker threads, each loading the model once (default: wasm, as many as
                         fill the cores with --threads threads each; cpu, one per core; the
                         others, one); never more than images to predict
@@ -118,8 +119,9 @@ export const command: Command = {
       skipExisting,
       onProgress: (p) => io.stderr(progressLine(p)),
       onWarning: (message) => io.stderr(`warning: ${message}\n`),
-      log: (message) => io.stderr(`${message}\n`),
     });
+    // After the run, so that stderr during it holds the progress lines only (the summary names the backend chosen).
+    for (const { name, reason } of result.passedOver) io.stderr(`backend ${name}: passed over: ${reason}\n`);
     io.stdout(summary(result, shard, images.length));
     return 0;
   },
