@@ -107,8 +107,7 @@ export function parseSafetensors(bytes: Uint8Array, name = 'safetensors'): Safet
   for (const e of entries) {
     // A copy of the tensor's own bytes, whatever `bytes` is a view of (a Node Buffer's `slice`
     // shares memory, and its `.buffer` is the whole pool).
-    const start = bytes.byteOffset + dataStart;
-    const raw = bytes.buffer.slice(start + e.begin, start + e.end);
+    const raw = new Uint8Array(bytes.buffer, bytes.byteOffset + dataStart + e.begin, e.end - e.begin).slice().buffer;
     tensors.set(e.key, { dtype: e.dtype, shape: e.shape, data: decode(raw, e.dtype, (what) => fail(`tensor "${e.key}": ${what}`)) });
   }
   return { tensors, metadata };
