@@ -126,8 +126,8 @@ async function softwareAdapter(candidate: BackendCandidate, byName: boolean): Pr
 }
 
 /** The error when nothing could be chosen: the one reason when one backend was asked for, else all of them. */
-function noBackendError(passedOver: readonly PassedOver[], asked: number): Error {
-  if (asked === 1) return new Error(`selectBackend: ${passedOver[0].name} was asked for, but ${passedOver[0].reason}`);
+function noBackendError(passedOver: readonly PassedOver[], exactlyOne: boolean): Error {
+  if (exactlyOne) return new Error(`selectBackend: ${passedOver[0].name} was asked for, but ${passedOver[0].reason}`);
   const reasons = passedOver.map((p) => `${p.name}: ${p.reason}`).join('; ');
   return new Error(`selectBackend: none of the backends could be used (${reasons})`);
 }
@@ -181,7 +181,7 @@ async function walk<T>(
     options.log?.(`backend ${name}: chosen: ${outcome.line}`);
     return { chosen: outcome.chosen, passedOver };
   }
-  throw noBackendError(passedOver, names.length);
+  throw noBackendError(passedOver, byName && names.length === 1);
 }
 
 /**
