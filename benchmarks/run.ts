@@ -1,6 +1,7 @@
 /**
  * `npm run bench [-- --quick] [--only NAME,...] [--out DIR]`: runs the benchmarks (the toolkit's
- * cases, `model`, `wasm-training-kernels` and `train-step`), prints tables and writes the results as JSON to DIR (default bench-results/). Timings are reported, never
+ * cases, `model`, `wasm-training-kernels` and `train-step`; `gpu`, WebGPU beside torchvision on
+ * CUDA, only when named: `--only gpu`), prints tables and writes the results as JSON to DIR (default bench-results/). Timings are reported, never
  * asserted on; a case whose two sides disagree is flagged as a mismatch and fails the run.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
+import { benchGpu, formatGpuTable } from './gpu.bench.js';
 import { type BenchCase, type BenchResult, formatTable, runCase } from './harness.js';
 import { benchModel, formatModelTable } from './model.bench.js';
 import { toolkitCases } from './toolkit.bench.js';
@@ -28,8 +30,9 @@ const selected = only === undefined ? all : all.filter((c) => only.includes(c.na
 const withModel = only === undefined || only.includes('model');
 const withTrainingKernels = only === undefined || only.includes('wasm-training-kernels');
 const withTrainStep = only === undefined || only.includes('train-step');
-if (selected.length === 0 && !withModel && !withTrainingKernels && !withTrainStep) {
-  console.error(`bench: no case named ${values.only}; cases: ${[...all.map((c) => c.name), 'model', 'wasm-training-kernels', 'train-step'].join(', ')}`);
+const withGpu = only?.includes('gpu') ?? false;
+if (selected.length === 0 && !withModel && !withTrainingKernels && !withTrainStep && !withGpu) {
+  console.error(`bench: no case named ${values.only}; cases: ${[...all.map((c) => c.name), 'model', 'wasm-training-kernels', 'train-step', 'gpu'].join(', ')}`);
   process.exit(2);
 }
 
@@ -72,6 +75,15 @@ if (withTrainStep) {
   console.log(`results written to ${trainStepFile}`);
   if (trainStep.mismatch !== undefined) caseMismatches.push(`train-step (${trainStep.mismatch})`);
   if (trainStep.cellmask.failed !== undefined) caseMismatches.push(`train-step (cellmask failed ${trainStep.cellmask.failed})`);
+}
+
+if (withGpu) {
+  const gpu = await benchGpu(values.quick);
+  console.log(`\n${formatGpuTable(gpu)}`);
+  const gpuFile = join(values.out, `gpu${values.quick ? '-quick' : ''}.json`);
+  writeFileSync(gpuFile, `${JSON.stringify({ date: new Date().toISOString(), quick: values.quick, machine, result: gpu }, null, 2)}\n`);
+  console.log(`results written to ${gpuFile}`);
+  caseMismatches.push(...gpu.problems.map((p) => `gpu (${p})`));
 }
 
 const mismatched = [...results.filter((r) => r.mismatch !== undefined).map((r) => r.name), ...caseMismatches];

@@ -130,7 +130,7 @@ const [HEIGHT, WIDTH, CELLS] = [520, 704, 100];
  * `--set` values listed in the result's settings. SOLVER keeps the solution's BASE_LR, MOMENTUM
  * and WEIGHT_DECAY without the warmup (the reference's SGD runs at a constant rate).
  */
-function benchConfig(): { config: CellmaskConfig; sets: string[] } {
+export function benchConfig(): { config: CellmaskConfig; sets: string[] } {
   const s = getPreset('sartorius_finetune');
   const j = JSON.stringify;
   const sets = [
@@ -181,7 +181,7 @@ function drawCells(height: number, width: number, count: number, classes: number
 }
 
 /** The reference's picture and ground truth (data.safetensors) as a training record. */
-async function readRecord(file: string): Promise<TrainingRecord> {
+export async function readRecord(file: string): Promise<TrainingRecord> {
   const data = (await readSafetensors(file)).tensors;
   const image = data.get('image')!;
   const masks = data.get('gt_masks')!;
