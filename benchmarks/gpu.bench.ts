@@ -26,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 
 import { initWebGpuBackendNode } from '../src/backend/index.js';
-import { trainingStepAsync } from '../src/backend/webgpu/training-step.js';
+import { trainingStepAsync } from '../src/train/step-async.js';
 import { getPreset, setConfigValues } from '../src/config/index.js';
 import { MaskRcnn, anchorGeneratorFromConfig } from '../src/model/index.js';
 import { trainingOptionsFromConfig } from '../src/train/options.js';

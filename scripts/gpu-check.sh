@@ -11,6 +11,6 @@ root=$(git rev-parse --show-toplevel 2>/dev/null || pwd); cd "$root"
 # shellcheck disable=SC1091
 source .gpu/enter.sh
 nvidia-smi --query-gpu=name,memory.used,memory.total --format=csv
-node --import tsx --test --test-reporter=spec test/backend/webgpu.test.ts test/backend/webgpu-train.test.ts
+npm run test:gpu
 node --import tsx benchmarks/run.ts --only gpu --out bench-results
 nvidia-smi --query-gpu=name,memory.used,memory.total --format=csv

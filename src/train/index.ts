@@ -44,6 +44,7 @@ export { type CheckpointState, type LoadedCheckpoint, checkpointName, lastCheckp
 export { type TransferReport, weightsFromCheckpoint } from './transfer.js';
 export { type EvaluationImage, type EvaluationResult, type ValidationSample, evaluateModel, evaluatePredictions } from './evaluate.js';
 export { ProgressLine, type ProgressStream, formatProgress } from './progress.js';
+export { trainingStepAsync } from './step-async.js';
 export { type BatchSource, type TrainOptions, type TrainResult, TrainingDivergedError, train } from './trainer.js';
 export { type TrainingDataset, type TrainingRecord, livecellDataset, sartoriusDataset } from './data/records.js';
 export { type AugmentationOptions, augmentRecord } from './data/transforms.js';

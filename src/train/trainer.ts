@@ -30,6 +30,7 @@ import { isBiasParameter, isNormParameter, makeTrainable, requireGradients, trai
 import { ProgressLine, type ProgressStream, formatProgress } from './progress.js';
 import { buildSolver, solverStep } from './solver.js';
 import { type LossName, type TrainingImage, trainingStep } from './step.js';
+import { trainingStepAsync } from './step-async.js';
 import { type TransferReport, weightsFromCheckpoint } from './transfer.js';
 
 /** Where the batches come from: iteration `start`, `start + 1`, ... in order. */
@@ -111,6 +112,11 @@ async function metricLinesUpTo(path: string, iteration: number): Promise<string[
       return false; // a line cut short by a crash
     }
   });
+}
+
+/** Whether the active backend can read a tensor back synchronously (all but WebGPU). */
+function readsSynchronously(): boolean {
+  return tf.getBackend() !== 'webgpu';
 }
 
 /** Trains the model of `options.config`; see the module comment. */
@@ -213,7 +219,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const t0 = performance.now();
       const batch = await batches.next();
       const t1 = performance.now();
-      const { losses, grads } = trainingStep(weights, variables, anchors, batch, stepOptions, rng);
+      // WebGPU in Node cannot read tensors back synchronously, which trainingStep does inside
+      // tf.variableGrads; its asynchronous twin pays one more forward pass of the backbone for that.
+      const { losses, grads } = readsSynchronously()
+        ? trainingStep(weights, variables, anchors, batch, stepOptions, rng)
+        : await trainingStepAsync(weights, variables, anchors, batch, stepOptions, rng);
       let lr: number;
       try {
         for (const [term, value] of Object.entries(losses)) {

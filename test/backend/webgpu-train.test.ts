@@ -16,7 +16,7 @@ import { describe, it } from 'node:test';
 
 import * as tf from '@tensorflow/tfjs-core';
 
-import { trainingStepAsync } from '../../src/backend/webgpu/training-step.js';
+import { trainingStepAsync } from '../../src/train/step-async.js';
 import { type CellmaskConfig, getPreset, setConfigValues } from '../../src/config/index.js';
 import { anchorGeneratorFromConfig, maskRcnnOptionsFromConfig } from '../../src/model/index.js';
 import { multiLevelRoiAlign } from '../../src/roi/index.js';

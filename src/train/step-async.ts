@@ -14,12 +14,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import { resnetForward } from '../../backbone/index.js';
-import { fpnForward } from '../../fpn/index.js';
-import { type AnchorGenerator, findTopProposals, rpnHead } from '../../rpn/index.js';
-import { type LossName, type StepResult, type TrainingImage, type TrainingOverrides, type TrainingStepOptions, batchImages, trainingLosses } from '../../train/step.js';
-import type { Random } from '../../utils/random.js';
-import type { WeightMap } from '../../weights/weight-map.js';
+import { resnetForward } from '../backbone/index.js';
+import { fpnForward } from '../fpn/index.js';
+import { type AnchorGenerator, findTopProposals, rpnHead } from '../rpn/index.js';
+import { type LossName, type StepResult, type TrainingImage, type TrainingOverrides, type TrainingStepOptions, batchImages, trainingLosses } from './step.js';
+import type { Random } from '../utils/random.js';
+import type { WeightMap } from '../weights/weight-map.js';
 
 /** Image `i`'s slice of a level's [N, Mi * width] values. */
 function imageRows(values: Float32Array, n: number, i: number): Float32Array {
