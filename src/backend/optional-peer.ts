@@ -26,3 +26,16 @@ export function resolvePackage(pkg: string): string | undefined {
 export function firstMissing(packages: readonly string[]): string | undefined {
   return packages.find((pkg) => resolvePackage(pkg) === undefined);
 }
+
+/**
+ * Runs `load`, turning "package `pkg` not found" into an error that says what needs it and how
+ * to install it.
+ */
+export async function withOptionalPeer<T>(pkg: string, purpose: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    if (!isMissingPackage(error, pkg)) throw error;
+    throw new Error(`${purpose} needs the optional peer dependency ${pkg}, which is not installed (npm install ${pkg})`, { cause: error });
+  }
+}

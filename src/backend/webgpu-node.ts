@@ -18,7 +18,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import { withOptionalPeer } from '../cli/setup.js';
+import { withOptionalPeer } from './optional-peer.js';
 import { registerWebGpuKernels } from './webgpu/register.js';
 
 /** Options of `initWebGpuBackendNode`. */

@@ -7,7 +7,7 @@
  */
 import { stat } from 'node:fs/promises';
 
-import { isMissingPackage } from '../backend/optional-peer.js';
+import { withOptionalPeer } from '../backend/optional-peer.js';
 import type { BackendName, BackendPreference, BackendSelection } from '../backend/select.js';
 import { type CellmaskConfig, isPresetName, loadConfig, presets, setConfigValues, validateConfig } from '../config/index.js';
 import { type CommandIO, UsageError, intOption } from './command.js';
@@ -40,19 +40,6 @@ export async function configWithOverrides(name: string, assignments: readonly st
     }
   }
   return cfg;
-}
-
-/**
- * Runs `load`, turning "package `pkg` not found" into an error that says what needs it and how
- * to install it.
- */
-export async function withOptionalPeer<T>(pkg: string, purpose: string, load: () => Promise<T>): Promise<T> {
-  try {
-    return await load();
-  } catch (error) {
-    if (!isMissingPackage(error, pkg)) throw error;
-    throw new Error(`${purpose} needs the optional peer dependency ${pkg}, which is not installed (npm install ${pkg})`, { cause: error });
-  }
 }
 
 /** A backend the commands can run on (Node's backends; `webgl` is a browser's). */

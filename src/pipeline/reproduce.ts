@@ -27,7 +27,7 @@ import { listImages } from '../data/dataset.js';
 import { readSubmissionCsv, writeSubmissionCsv } from '../data/submission.js';
 import { type Detections, solutionEnsemble, validateSubmission } from '../ensemble/index.js';
 import type { MapIouDatasetResult } from '../metrics/index.js';
-import type { Backend } from '../cli/setup.js';
+import type { BackendName } from '../backend/index.js';
 import { predictionJson, readPredictionFile, submissionRows } from '../data/prediction-files.js';
 import type { ProgressStream } from '../train/progress.js';
 import { type CompetitionInputs, competitionInputs, livecellInputs, toyDataLayout, writeToyData } from './inputs.js';
@@ -52,7 +52,7 @@ export interface ReproduceOptions {
   readonly test?: string;
   readonly testTruth?: string;
   /** How the test images are predicted (see `predictImages`). */
-  readonly predict?: { readonly backend?: Backend; readonly workers?: number; readonly threadsPerWorker?: number };
+  readonly predict?: { readonly backend?: BackendName; readonly workers?: number; readonly threadsPerWorker?: number };
   readonly log?: (message: string) => void;
   /** Where the training progress line goes. */
   readonly progress?: ProgressStream;

@@ -15,7 +15,7 @@ import ndarray from 'ndarray';
 
 import { main } from '../../src/cli/main.js';
 import { command } from '../../src/cli/predict.js';
-import { withOptionalPeer } from '../../src/cli/setup.js';
+import { withOptionalPeer } from '../../src/backend/optional-peer.js';
 import { getPreset, setConfigValues } from '../../src/config/index.js';
 import { writePng } from '../../src/data/image.js';
 import { readSubmissionCsv } from '../../src/data/submission.js';
