@@ -17,7 +17,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { resnetForward } from '../backbone/index.js';
 import { fpnForward } from '../fpn/index.js';
 import { type AnchorGenerator, findTopProposals, rpnHead } from '../rpn/index.js';
-import { type LossName, type StepResult, type TrainingImage, type TrainingOverrides, type TrainingStepOptions, batchImages, trainingLosses } from './step.js';
+import { type LossName, type StepResult, type TrainingImage, type TrainingOverrides, type TrainingStepOptions, batchImages, lossesAndGradients } from './step.js';
 import type { Random } from '../utils/random.js';
 import type { WeightMap } from '../weights/weight-map.js';
 
@@ -70,22 +70,10 @@ export async function trainingStepAsync(
   overrides: TrainingOverrides = {},
 ): Promise<StepResult> {
   const proposals = overrides.proposals ?? (await trainingProposals(weights, anchors, images, options));
-  const names = [...trainable.keys()];
-  let terms: Record<LossName, tf.Scalar> | undefined;
-  const { value, grads } = tf.variableGrads(() => {
-    terms = trainingLosses(weights, anchors, images, options, rng, { ...overrides, proposals });
-    for (const t of Object.values(terms)) tf.keep(t);
-    return tf.addN(Object.values(terms)) as tf.Scalar;
-  }, names.map((name) => trainable.get(name) as tf.Variable));
-  value.dispose();
-  const entries = Object.entries(terms as Record<LossName, tf.Scalar>);
+  const { terms, grads } = lossesAndGradients(weights, trainable, anchors, images, options, rng, { ...overrides, proposals });
+  const entries = Object.entries(terms);
   const values = await Promise.all(entries.map(([, t]) => t.data()));
   entries.forEach(([, t]) => t.dispose());
   const losses = Object.fromEntries(entries.map(([name], i) => [name, values[i][0]])) as Record<LossName, number>;
-  const byName = new Map<string, tf.Tensor>();
-  for (const name of names) {
-    const g = grads[(trainable.get(name) as tf.Variable).name];
-    if (g !== undefined) byName.set(name, g);
-  }
-  return { losses, grads: byName };
+  return { losses, grads };
 }

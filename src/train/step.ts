@@ -198,6 +198,37 @@ export interface StepResult {
 }
 
 /**
+ * The loss terms of a batch, as scalars the caller reads and disposes, and the gradient of their
+ * sum with respect to `trainable`, by parameter name: what `trainingStep` and its asynchronous
+ * twin (`step-async.ts`) share before they read the losses back.
+ */
+export function lossesAndGradients(
+  weights: WeightMap,
+  trainable: ReadonlyMap<string, tf.Variable>,
+  anchors: AnchorGenerator,
+  images: readonly TrainingImage[],
+  options: TrainingStepOptions,
+  rng: Random,
+  overrides?: TrainingOverrides,
+): { terms: Losses; grads: Map<string, tf.Tensor> } {
+  const names = [...trainable.keys()];
+  let terms: Losses | undefined;
+  const { value, grads } = tf.variableGrads(() => {
+    terms = trainingLosses(weights, anchors, images, options, rng, overrides);
+    for (const t of Object.values(terms)) tf.keep(t);
+    return tf.addN(Object.values(terms)) as tf.Scalar;
+  }, names.map((name) => trainable.get(name) as tf.Variable));
+  value.dispose();
+  // variableGrads names the gradients by the variables' names; return them by parameter name.
+  const byName = new Map<string, tf.Tensor>();
+  for (const name of names) {
+    const g = grads[(trainable.get(name) as tf.Variable).name];
+    if (g !== undefined) byName.set(name, g);
+  }
+  return { terms: terms as Losses, grads: byName };
+}
+
+/**
  * The losses of a batch and the gradient of their sum with respect to `trainable`.
  *
  * @param trainable the parameters to differentiate, by name (also present in `weights`).
@@ -211,27 +242,13 @@ export function trainingStep(
   rng: Random,
   overrides?: TrainingOverrides,
 ): StepResult {
-  const names = [...trainable.keys()];
-  let terms: Losses | undefined;
-  const { value, grads } = tf.variableGrads(() => {
-    terms = trainingLosses(weights, anchors, images, options, rng, overrides);
-    for (const t of Object.values(terms)) tf.keep(t);
-    return tf.addN(Object.values(terms)) as tf.Scalar;
-  }, names.map((name) => trainable.get(name) as tf.Variable));
-  value.dispose();
+  const { terms, grads } = lossesAndGradients(weights, trainable, anchors, images, options, rng, overrides);
   const losses = Object.fromEntries(
-    Object.entries(terms as Losses).map(([name, t]) => {
+    Object.entries(terms).map(([name, t]) => {
       const v = t.dataSync()[0];
       t.dispose();
       return [name, v];
     }),
   ) as Record<LossName, number>;
-  // variableGrads names the gradients by the variables' names; return them by parameter name.
-  const byName = new Map<string, tf.Tensor>();
-  for (const name of names) {
-    const variable = trainable.get(name) as tf.Variable;
-    const g = grads[variable.name];
-    if (g !== undefined) byName.set(name, g);
-  }
-  return { losses, grads: byName };
+  return { losses, grads };
 }
