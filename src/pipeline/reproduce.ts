@@ -19,16 +19,16 @@
  * Each stage is skipped when its outputs exist; training stages resume from their checkpoints.
  */
 import { mkdir, readFile, readdir, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 
 import type { CellmaskConfig } from '../config/index.js';
 import { writeFileAtomic } from '../data/atomic.js';
 import { listImages } from '../data/dataset.js';
-import { readSubmissionCsv, writeSubmissionCsv } from '../data/submission.js';
-import { type Detections, solutionEnsemble, validateSubmission } from '../ensemble/index.js';
+import { type SubmissionRow, readSubmissionCsv, writeSubmissionCsv } from '../data/submission.js';
+import { solutionEnsemble, validateSubmission } from '../ensemble/index.js';
 import type { MapIouDatasetResult } from '../metrics/index.js';
 import type { BackendName } from '../backend/index.js';
-import { predictionJson, readPredictionFile, submissionRows } from '../data/prediction-files.js';
+import { imageId, predictionJson, readPredictionFile, submissionRows } from '../data/prediction-files.js';
 import type { ProgressStream } from '../train/progress.js';
 import { type CompetitionInputs, competitionInputs, livecellInputs, toyDataLayout, writeToyData } from './inputs.js';
 import type { ReproducePlan } from './plan.js';
@@ -86,7 +86,7 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-/** The image ids of the `.json` files in `dir` that `images` (PNG paths) need, and whether all exist. */
+/** Whether `dir` holds `<id>.json` for every image of `images` (PNG paths). */
 async function hasPredictions(dir: string, images: readonly string[]): Promise<boolean> {
   let names: Set<string>;
   try {
@@ -94,28 +94,21 @@ async function hasPredictions(dir: string, images: readonly string[]): Promise<b
   } catch {
     return false;
   }
-  return images.every((path) => names.has(`${basename(path, '.png')}.json`));
-}
-
-/** Each image's detections in `dirs` (one per model, read as predict writes them), by image id. */
-async function readModels(dirs: readonly string[], images: readonly string[]): Promise<Map<string, Detections[]>> {
-  const out = new Map<string, Detections[]>();
-  for (const path of images) {
-    const id = basename(path, '.png');
-    out.set(id, await Promise.all(dirs.map((dir) => readPredictionFile(join(dir, `${id}.json`)))));
-  }
-  return out;
+  return images.every((path) => names.has(`${imageId(path)}.json`));
 }
 
 /**
- * Ensembles the models of `dirs` image by image with the plan's settings; writes `<id>.json` per
- * image to `jsonDir` (when given) and the submission to `csv` (last).
+ * Ensembles the models of `dirs` (one `<id>.json` per image each, as predict writes them) image
+ * by image with the plan's settings; writes `<id>.json` per image to `jsonDir` (when given) and
+ * the submission to `csv` (last).
  */
 async function ensembleToFiles(plan: ReproducePlan, dirs: readonly string[], images: readonly string[], csv: string, jsonDir?: string): Promise<void> {
   const { method, iouThreshold, classThresholds, minPixels } = plan.ensemble;
-  const rows = [];
+  const rows: SubmissionRow[] = [];
   if (jsonDir !== undefined) await mkdir(jsonDir, { recursive: true });
-  for (const [id, perModel] of await readModels(dirs, images)) {
+  for (const path of images) {
+    const id = imageId(path);
+    const perModel = await Promise.all(dirs.map((dir) => readPredictionFile(join(dir, `${id}.json`))));
     const result = solutionEnsemble(perModel, { method, iouThreshold, classThresholds, minPixels });
     if (jsonDir !== undefined) await writeFileAtomic(join(jsonDir, `${id}.json`), `${JSON.stringify(predictionJson(result))}\n`);
     rows.push(...submissionRows(id, result));
