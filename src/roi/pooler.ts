@@ -22,34 +22,8 @@ import { describe } from '../utils/describe.js';
 import { type LevelStyle, assignBoxesToLevels } from './pooler-levels.js';
 import { checkBoxes, checkFeatures, checkSamplingOptions, checkScale } from './roi-align-checks.js';
 import { roiAlignBackwardInto, roiAlignForwardInto } from './roi-align-kernel.js';
+import { backendPools, poolGradOnBackend as levelGradOnBackend, poolOnBackend as poolOnBackendLevel } from './roi-align-backend.js';
 import { type BoxSampling, samplingsOf } from './roi-align-sampling.js';
-
-/**
- * Name of the optional kernel that pools one level on the backend: input `features`
- * [N, H, W, C], attrs `RoiAlignKernelAttrs`; output [K, PH, PW, C], row k pooled as `samplings[k]`.
- */
-export const ROI_ALIGN_KERNEL = 'CellmaskRoiAlign';
-/** Name of its transpose: input `dy` [K, PH, PW, C], attrs `RoiAlignGradKernelAttrs`; output the gradient [N, H, W, C]. */
-export const ROI_ALIGN_GRAD_KERNEL = 'CellmaskRoiAlignGrad';
-
-/** Attributes of `ROI_ALIGN_KERNEL`. */
-export interface RoiAlignKernelAttrs {
-  /** [K] how each box samples the map (from `samplingsOf`). */
-  readonly samplings: readonly BoxSampling[];
-  readonly outputSize: readonly [number, number];
-}
-
-/** Attributes of `ROI_ALIGN_GRAD_KERNEL`. */
-export interface RoiAlignGradKernelAttrs extends RoiAlignKernelAttrs {
-  /** [N, H, W, C] of the features whose gradient is made. */
-  readonly featuresShape: readonly [number, number, number, number];
-}
-
-/** Whether the active backend pools with the kernels above. */
-function backendPools(): boolean {
-  const backend = tf.getBackend();
-  return tf.getKernel(ROI_ALIGN_KERNEL, backend) !== undefined && tf.getKernel(ROI_ALIGN_GRAD_KERNEL, backend) !== undefined;
-}
 
 /** The backend kernel's forward: rows `rowsByLevel[l]` of the [R, PH, PW, C] result pooled from level l, zeros for boxes of no level. */
 function poolOnBackend(
@@ -66,8 +40,7 @@ function poolOnBackend(
     let at = 0;
     rowsByLevel.forEach((rows, l) => {
       if (rows.length === 0) return;
-      const attrs: RoiAlignKernelAttrs = { samplings: samplingsByLevel[l], outputSize: [ph, pw] };
-      parts.push(tf.engine().runKernel(ROI_ALIGN_KERNEL, { features: levelArgs[l] }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D);
+      parts.push(poolOnBackendLevel(levelArgs[l], samplingsByLevel[l], [ph, pw]));
       for (const r of rows) order[r] = at++;
     });
     parts.push(tf.zeros([1, ph, pw, channels]));
@@ -87,10 +60,7 @@ function poolGradOnBackend(
   return rowsByLevel.map((rows, l) => {
     const shape = levelArgs[l].shape as [number, number, number, number];
     if (rows.length === 0) return tf.zeros(shape);
-    return tf.tidy(() => {
-      const attrs: RoiAlignGradKernelAttrs = { samplings: samplingsByLevel[l], outputSize, featuresShape: shape };
-      return tf.engine().runKernel(ROI_ALIGN_GRAD_KERNEL, { dy: tf.gather(dy, rows) }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
-    });
+    return tf.tidy(() => levelGradOnBackend(tf.gather(dy, rows), samplingsByLevel[l], outputSize, shape));
   });
 }
 
@@ -204,3 +174,4 @@ export function multiLevelRoiAlign(
   });
   return pool(boxes, ...featuresByLevel) as tf.Tensor4D;
 }
+

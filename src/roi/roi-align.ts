@@ -4,8 +4,9 @@
  * Exactly torchvision's `roi_align`; `aligned: true` is Detectron2's ROIAlignV2.
  *
  * TensorFlow.js has no RoIAlign (`cropAndResize` takes one sample per bin, in normalized
- * coordinates), so it runs in JavaScript over the feature map read once, on any backend, and is
- * differentiable through `tf.customGrad` with a JavaScript backward. No kernel is registered.
+ * coordinates), so it runs in JavaScript over the feature map read once, and is differentiable
+ * through `tf.customGrad` with a JavaScript backward; where the active backend registers
+ * cellmask's RoIAlign kernels (WebGPU: `roi-align-backend.ts`), the sums run there instead.
  *
  * Shape shorthand: N: images, H, W: feature map size, C: channels, R: boxes,
  * PH, PW: output bins (`outputSize`).
@@ -13,6 +14,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { checkBoxes, checkFeatures, checkSamplingOptions, checkScale } from './roi-align-checks.js';
+import { backendPools, poolGradOnBackend, poolOnBackend } from './roi-align-backend.js';
 import { roiAlignBackwardInto, roiAlignForwardInto } from './roi-align-kernel.js';
 import { type RoiAlignOptions, samplingsOf } from './roi-align-sampling.js';
 
@@ -40,6 +42,12 @@ export function roiAlign(features: tf.Tensor4D, boxes: tf.Tensor2D, boxIndex: In
   const rows = Int32Array.from({ length: count }, (_, i) => i);
   const pool = tf.customGrad((featuresArg, boxesArg) => {
     const samplings = samplingsOf((boxesArg as tf.Tensor).dataSync() as Float32Array, boxIndex, rows, dims, options);
+    if (backendPools()) {
+      return {
+        value: poolOnBackend(featuresArg as tf.Tensor, samplings, outputSize),
+        gradFunc: (dy: tf.Tensor4D) => [poolGradOnBackend(dy, samplings, outputSize, features.shape), tf.zerosLike(boxesArg as tf.Tensor)],
+      };
+    }
     const out = new Float32Array(count * outputSize[0] * outputSize[1] * dims.channels);
     roiAlignForwardInto((featuresArg as tf.Tensor).dataSync() as Float32Array, dims, samplings, rows, outputSize, out);
     return {

@@ -11,6 +11,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 
+// The union package registers tfjs's gradient functions, which the roiAlign gradient case needs.
+import '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 
 import { initWebGpuBackendNode } from '../../src/backend/index.js';
@@ -20,7 +22,7 @@ import { fpnForward } from '../../src/fpn/index.js';
 import { maskHeadForward, selectClassMasks } from '../../src/mask/index.js';
 import { MaskRcnn, anchorGeneratorFromConfig, maskRcnnOptionsFromConfig } from '../../src/model/index.js';
 import { rleArea, rleIntersectionArea } from '../../src/rle/index.js';
-import { boxHeadForward, multiLevelRoiAlign } from '../../src/roi/index.js';
+import { boxHeadForward, multiLevelRoiAlign, roiAlign } from '../../src/roi/index.js';
 import { proposalsFromHead, rpnHead } from '../../src/rpn/index.js';
 import { Random } from '../../src/utils/random.js';
 import { type WeightMap, initWeights } from '../../src/weights/index.js';
@@ -140,6 +142,23 @@ describe('Mask R-CNN stages on WebGPU against cpu (small network)', { skip }, ()
       }
     });
   }
+
+  it('single-level roiAlign and its gradient (the GPU kernels) to 1e-5, at a spatial scale that is no power of 2', async () => {
+    const boxes = testBoxes(20, 5);
+    const options = { outputSize: [7, 7] as [number, number], spatialScale: 0.3, samplingRatio: 0, aligned: true };
+    const { cpu, webgpu } = await onCpuThenWebGpu(async () => {
+      const features = tf.tensor4d(uniform(2 * 20 * 28 * 8, 21), [2, 20, 28, 8]);
+      const boxIndex = Int32Array.from({ length: 20 }, (_, i) => i % 2);
+      const dy = tf.tensor4d(uniform(20 * 49 * 8, 22), [20, 7, 7, 8]);
+      const pooledAndGrad = tf.grad((f: tf.Tensor) => tf.sum(tf.mul(roiAlign(f as tf.Tensor4D, tf.tensor2d(boxes, [20, 4]), boxIndex, options), dy)));
+      const pooled = roiAlign(features, tf.tensor2d(boxes, [20, 4]), boxIndex, options);
+      const grad = pooledAndGrad(features);
+      const values = await readAll([pooled, grad]);
+      [features, dy, pooled, grad].forEach((t) => t.dispose());
+      return values;
+    });
+    assertClose(cpu, webgpu, 1e-5, 'roiAlign forward, gradient');
+  });
 
   it('box head (fc, relu) and mask head (conv, deconv, class masks) to 1e-4', async () => {
     const { cpu, webgpu } = await onCpuThenWebGpu(async () => {

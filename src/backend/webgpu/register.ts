@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import { ROI_ALIGN_GRAD_KERNEL, ROI_ALIGN_KERNEL } from '../../roi/pooler.js';
+import { ROI_ALIGN_GRAD_KERNEL, ROI_ALIGN_KERNEL } from '../../roi/roi-align-backend.js';
 import { roiAlignGradWebGpu, roiAlignWebGpu } from './roi-align.js';
 
 const BACKEND = 'webgpu';

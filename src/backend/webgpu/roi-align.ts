@@ -1,6 +1,6 @@
 /**
  * RoIAlign and its gradient as WebGPU compute shaders, for `multiLevelRoiAlign`'s
- * `ROI_ALIGN_KERNEL` / `ROI_ALIGN_GRAD_KERNEL` (see src/roi/pooler.ts).
+ * `ROI_ALIGN_KERNEL` / `ROI_ALIGN_GRAD_KERNEL` (see src/roi/roi-align-backend.ts).
  *
  * Why: cellmask's RoIAlign sums its bilinear samples in JavaScript over the features read back
  * with `dataSync`, and tfjs-backend-webgpu cannot read a tensor back synchronously in Node (its
@@ -24,7 +24,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // Types only: importing the package registers the backend, which must wait for navigator.gpu.
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 
-import type { RoiAlignGradKernelAttrs, RoiAlignKernelAttrs } from '../../roi/pooler.js';
+import type { RoiAlignGradKernelAttrs, RoiAlignKernelAttrs } from '../../roi/roi-align-backend.js';
 import type { BoxSampling } from '../../roi/roi-align-sampling.js';
 
 /** The samplings of one level, packed for the shaders (see the module comment). */
