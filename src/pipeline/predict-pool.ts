@@ -12,6 +12,7 @@
  */
 import { Worker } from 'node:worker_threads';
 
+import { siblingWorkerEntry } from '../utils/worker-entry.js';
 import type { PredictReply, PredictRequest, PredictWorkerData } from './predict-worker.js';
 
 /** A finished image, as a worker reports it. */
@@ -23,21 +24,6 @@ export interface PoolHandlers {
   readonly result: (done: ImageDone, worker: number) => Promise<void>;
   /** A warning of a worker, as it comes (every worker may send the same one). */
   readonly warning: (message: string) => void;
-}
-
-/**
- * The worker's entry. Compiled (`dist/`), the sibling `predict-worker.js`. Under tsx (tests,
- * benchmarks) the sibling is `predict-worker.ts`, but Node 20 does not apply `--import tsx` to a
- * worker's entry module, so the worker starts from a one-line ES module that registers tsx's
- * loader and then imports the `.ts` file (as `train/data/worker-pool.ts` does).
- */
-function workerEntry(): URL {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new URL('./predict-worker.js', here);
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./predict-worker.ts', here).href;
-  const boot = `const { register } = await import(${JSON.stringify(tsx)}); register(); await import(${JSON.stringify(entry)});`;
-  return new URL(`data:text/javascript,${encodeURIComponent(boot)}`);
 }
 
 /** `message` with `path` in front, unless it names the file already. */
@@ -53,7 +39,7 @@ function naming(path: string, message: string): string {
 export function runPredictWorkers(paths: readonly string[], count: number, data: PredictWorkerData, handlers: PoolHandlers): Promise<string> {
   if (!Number.isInteger(count) || count < 1) throw new Error(`runPredictWorkers: count must be an integer >= 1, got ${count}`);
   if (paths.length === 0) throw new Error('runPredictWorkers: no images to predict');
-  const entry = workerEntry();
+  const entry = siblingWorkerEntry(import.meta.url, 'predict-worker');
   return new Promise((resolve, reject) => {
     const workers: Worker[] = [];
     const writing = new Set<Promise<void>>();

@@ -5,6 +5,8 @@
  * does not hang the process; `close()` terminates the threads.
  */
 import { Worker } from 'node:worker_threads';
+
+import { siblingWorkerEntry } from '../../utils/worker-entry.js';
 import type { MapJob, WorkerReply, WorkerRequest } from './map-job.js';
 import type { TrainingRecord } from './records.js';
 
@@ -20,21 +22,6 @@ interface PoolThread {
   current: PendingJob | undefined;
 }
 
-/**
- * The worker's entry. Compiled (`dist/`), the sibling `worker.js`. Under tsx (tests,
- * benchmarks) the sibling is `worker.ts`, but Node 20 does not apply `--import tsx` to a
- * worker's entry module, so the worker starts from a one-line ES module that registers tsx's
- * loader and then imports `worker.ts`.
- */
-function workerEntry(): URL {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new URL('./worker.js', here);
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./worker.ts', here).href;
-  const boot = `const { register } = await import(${JSON.stringify(tsx)}); register(); await import(${JSON.stringify(entry)});`;
-  return new URL(`data:text/javascript,${encodeURIComponent(boot)}`);
-}
-
 export class WorkerPool {
   readonly size: number;
   private readonly threads: PoolThread[];
@@ -47,7 +34,7 @@ export class WorkerPool {
   constructor(size: number) {
     if (!Number.isInteger(size) || size < 1) throw new Error(`WorkerPool: size must be an integer >= 1, got ${size}`);
     this.size = size;
-    const entry = workerEntry();
+    const entry = siblingWorkerEntry(import.meta.url, 'worker');
     this.threads = Array.from({ length: size }, () => {
       const thread: PoolThread = { worker: new Worker(entry), current: undefined };
       thread.worker.unref();
