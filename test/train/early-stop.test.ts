@@ -11,11 +11,9 @@ import { after, before, describe, it } from 'node:test';
 import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../../src/backend/index.js';
 import { type CellmaskConfig, getPreset, setConfigValues } from '../../src/config/index.js';
 import { writeSynthDataset } from '../../src/data/index.js';
-import { TrainingLoader, trainingLoaderOptions } from '../../src/train/data/loader.js';
-import { openDataset, splitDataset, validationSamples } from '../../src/train/data/split.js';
 import { type TrainOptions, train } from '../../src/train/trainer.js';
 import { useBackend } from '../tf/backends.js';
-import { TINY_TRAINING } from './tiny-training.js';
+import { TINY_TRAINING, runOptions as tinyRunOptions } from './tiny-training.js';
 
 describe('train: onEvaluation', () => {
   let dir: string;
@@ -37,18 +35,7 @@ describe('train: onEvaluation', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function runOptions(out: string): Promise<TrainOptions> {
-    const { training, validation } = splitDataset(await openDataset(data), 2, 0, 0);
-    return {
-      config: cfg,
-      outDir: out,
-      batches: (start, seed) => {
-        const loader = new TrainingLoader(trainingLoaderOptions(cfg, training, { startIteration: start, seed }));
-        return { next: async () => (await loader.nextBatch()).samples.map((s) => s.record), close: () => loader.close() };
-      },
-      validation: () => validationSamples(validation!),
-    };
-  }
+  const runOptions = (out: string): Promise<TrainOptions> => tinyRunOptions(cfg, data, out, 2);
 
   const loggedIterations = (out: string) =>
     readFileSync(join(out, 'metrics.json'), 'utf8')

@@ -15,14 +15,12 @@ import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../.
 import { type CellmaskConfig, getPreset, setConfigValues } from '../../src/config/index.js';
 import { writeSynthDataset } from '../../src/data/index.js';
 import { loadCheckpoint } from '../../src/train/checkpoint.js';
-import { TrainingLoader, trainingLoaderOptions } from '../../src/train/data/loader.js';
-import { openDataset, splitDataset, validationSamples } from '../../src/train/data/split.js';
 import { type TrainOptions, TrainingDivergedError, train } from '../../src/train/trainer.js';
 import { weightsFromCheckpoint } from '../../src/train/transfer.js';
 import { Random } from '../../src/utils/random.js';
 import { saveWeights } from '../../src/weights/index.js';
 import { useBackend } from '../tf/backends.js';
-import { TINY_TRAINING } from './tiny-training.js';
+import { TINY_TRAINING, runOptions as tinyRunOptions } from './tiny-training.js';
 
 
 describe('train', () => {
@@ -45,18 +43,7 @@ describe('train', () => {
   });
 
   /** The options of a run of `config` writing to `out`, validated on a held-out fold. */
-  async function runOptions(out: string, config = cfg): Promise<TrainOptions> {
-    const { training, validation } = splitDataset(await openDataset(data), 3, 0, 0);
-    return {
-      config,
-      outDir: out,
-      batches: (start, seed) => {
-        const loader = new TrainingLoader(trainingLoaderOptions(config, training, { startIteration: start, seed }));
-        return { next: async () => (await loader.nextBatch()).samples.map((s) => s.record), close: () => loader.close() };
-      },
-      validation: () => validationSamples(validation!),
-    };
-  }
+  const runOptions = (out: string, config = cfg): Promise<TrainOptions> => tinyRunOptions(config, data, out, 3);
 
   const metrics = (out: string) =>
     readFileSync(join(out, 'metrics.json'), 'utf8')
