@@ -4,7 +4,7 @@
  * sees either the old file or the complete new one, and a failed write leaves the old file as
  * it was.
  */
-import { rename, unlink, writeFile } from 'node:fs/promises';
+import { access, rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 let sequence = 0;
@@ -28,4 +28,12 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     await unlink(temp).catch(() => undefined);
     throw new Error(`writeFileAtomic: could not write ${path}: ${(error as Error).message}`, { cause: error });
   }
+}
+
+/** Whether `path` exists (a file written by `writeFileAtomic` that exists is whole). */
+export async function pathExists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
 }

@@ -3,7 +3,7 @@
  * TIFF, COCO JSON), k-fold splits and dataset helpers. Pure TypeScript over typed arrays; no
  * TensorFlow.js.
  */
-export { writeFileAtomic } from './atomic.js';
+export { pathExists, writeFileAtomic } from './atomic.js';
 export {
   type CsvReadOptions,
   type CsvRecord,

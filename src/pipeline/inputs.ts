@@ -3,9 +3,10 @@
  * `test/`), LIVECell's COCO files, or, at toy scale, synthetic stand-ins for all three that the
  * pipeline writes itself.
  */
-import { rename, rm, stat } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import { pathExists } from '../data/atomic.js';
 import { writeSynthDataset } from '../data/synth/write-dataset.js';
 import { type TrainingDataset, livecellDataset } from '../train/data/records.js';
 import type { ToyDataPlan } from './plan.js';
@@ -20,12 +21,6 @@ export interface CompetitionInputs {
   readonly testTruth?: string;
 }
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
 
 /**
  * LIVECell's pretraining data in `dir`: `livecell_coco_train.json` (and `livecell_coco_val.json`,
@@ -36,13 +31,13 @@ async function exists(path: string): Promise<boolean> {
  */
 export async function livecellInputs(dir: string): Promise<{ training: TrainingDataset; validation?: TrainingDataset }> {
   const releaseImages = join(dir, 'images', 'livecell_train_val_images');
-  const imageDir = (await exists(releaseImages)) ? releaseImages : join(dir, 'images');
-  if (await exists(join(dir, 'livecell_coco_train.json'))) {
+  const imageDir = (await pathExists(releaseImages)) ? releaseImages : join(dir, 'images');
+  if (await pathExists(join(dir, 'livecell_coco_train.json'))) {
     const training = await livecellDataset(join(dir, 'livecell_coco_train.json'), imageDir);
     const val = join(dir, 'livecell_coco_val.json');
-    return (await exists(val)) ? { training, validation: await livecellDataset(val, imageDir) } : { training };
+    return (await pathExists(val)) ? { training, validation: await livecellDataset(val, imageDir) } : { training };
   }
-  if (await exists(join(dir, 'annotations.json'))) return { training: await livecellDataset(join(dir, 'annotations.json'), imageDir) };
+  if (await pathExists(join(dir, 'annotations.json'))) return { training: await livecellDataset(join(dir, 'annotations.json'), imageDir) };
   throw new Error(
     `--livecell ${dir}: expected livecell_coco_train.json (+ livecell_coco_val.json) with images/ or ` +
       'images/livecell_train_val_images/ (LIVECell\'s release, images in one folder), or annotations.json with images/',
@@ -55,10 +50,10 @@ export async function livecellInputs(dir: string): Promise<{ training: TrainingD
  * @throws Error naming what is missing.
  */
 export async function competitionInputs(dir: string, testImages?: string, testTruth?: string): Promise<CompetitionInputs> {
-  if (!(await exists(join(dir, 'train.csv')))) throw new Error(`--data ${dir}: no train.csv (expected the competition's folder: train.csv, train/, test/)`);
+  if (!(await pathExists(join(dir, 'train.csv')))) throw new Error(`--data ${dir}: no train.csv (expected the competition's folder: train.csv, train/, test/)`);
   const test = testImages ?? join(dir, 'test');
-  if (!(await exists(test))) throw new Error(`no test images: ${test} does not exist (give the folder of PNGs to predict with --test DIR)`);
-  if (testTruth !== undefined && !(await exists(testTruth))) throw new Error(`--test-truth ${testTruth}: no such file`);
+  if (!(await pathExists(test))) throw new Error(`no test images: ${test} does not exist (give the folder of PNGs to predict with --test DIR)`);
+  if (testTruth !== undefined && !(await pathExists(testTruth))) throw new Error(`--test-truth ${testTruth}: no such file`);
   return { data: dir, testImages: test, ...(testTruth !== undefined ? { testTruth } : {}) };
 }
 

@@ -8,14 +8,14 @@
  * backend (`auto` once, here: every worker then initializes that exact backend), hands paths to
  * the workers (`predict-pool.ts`) and writes what they send back.
  */
-import { access, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 import { BACKEND_NAMES, type BackendName, type BackendPreference, resolveBackend } from '../backend/select.js';
 import type { CellmaskConfig } from '../config/index.js';
-import { writeFileAtomic } from '../data/atomic.js';
+import { pathExists, writeFileAtomic } from '../data/atomic.js';
 import { type SubmissionRow, writeSubmissionCsv } from '../data/submission.js';
 import { imageId } from '../data/prediction-files.js';
 import { type ImageDone, runPredictWorkers } from './predict-pool.js';
@@ -174,12 +174,6 @@ function checkOptions(o: PredictImagesOptions): void {
   checkCount(o.threadsPerWorker, 'threadsPerWorker');
 }
 
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
-}
 
 /**
  * Runs the model on the images (their shard, without the ones done before, with
@@ -195,7 +189,7 @@ export async function predictImages(options: PredictImagesOptions): Promise<Pred
   checkUniqueIds(sorted);
   const images = options.shard === undefined ? sorted : shardImages(sorted, options.shard);
   await mkdir(options.out, { recursive: true });
-  const done = options.skipExisting === true ? await Promise.all(images.map((path) => exists(join(options.out, `${imageId(path)}.json`)))) : [];
+  const done = options.skipExisting === true ? await Promise.all(images.map((path) => pathExists(join(options.out, `${imageId(path)}.json`)))) : [];
   const todo = images.filter((_, i) => done[i] !== true);
   const resolved = todo.length === 0 ? undefined : await resolveBackend({ prefer: options.backend ?? 'auto', ...(options.log === undefined ? {} : { log: options.log }) });
   const backend = resolved?.name ?? 'wasm';

@@ -18,11 +18,11 @@
  *   reproduce.json           the stages: what ran, and how long each took
  * Each stage is skipped when its outputs exist; training stages resume from their checkpoints.
  */
-import { mkdir, readFile, readdir, stat } from 'node:fs/promises';
+import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { CellmaskConfig } from '../config/index.js';
-import { writeFileAtomic } from '../data/atomic.js';
+import { pathExists, writeFileAtomic } from '../data/atomic.js';
 import { listImages } from '../data/dataset.js';
 import { type SubmissionRow, readSubmissionCsv, writeSubmissionCsv } from '../data/submission.js';
 import { solutionEnsemble, validateSubmission } from '../ensemble/index.js';
@@ -79,12 +79,6 @@ export interface ReproduceResult {
   readonly scores?: ReproduceScores;
 }
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
 
 /** Whether `dir` holds `<id>.json` for every image of `images` (PNG paths). */
 async function hasPredictions(dir: string, images: readonly string[]): Promise<boolean> {
@@ -184,7 +178,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
     stages.push({
       name: 'data',
       description: `synthesize the toy data (${plan.toyData!.trainImages} training, ${plan.toyData!.testImages} test, ${plan.toyData!.livecellImages} LIVECell-format images)`,
-      isDone: () => exists(dirs.data),
+      isDone: () => pathExists(dirs.data),
       run: () => writeToyData(dirs.data, plan.toyData!),
     });
   }
@@ -192,7 +186,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
     stages.push({
       name: 'pretrain',
       description: `pretrain on LIVECell (${plan.pretrain.SOLVER.MAX_ITER} iterations)`,
-      isDone: () => exists(join(dirs.pretrain, 'model_final.safetensors')),
+      isDone: () => pathExists(join(dirs.pretrain, 'model_final.safetensors')),
       run: async () => {
         const { training, validation } = await livecellInputs(livecell!);
         const config = options.initWeights !== undefined ? withoutWeights(plan.pretrain) : plan.pretrain;
@@ -204,7 +198,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
     stages.push({
       name: `finetune/fold-${k}`,
       description: `finetune with fold ${k} of ${plan.folds} held out (${plan.finetune.SOLVER.MAX_ITER} iterations)`,
-      isDone: () => exists(join(dirs.fold(k), 'model_final.safetensors')),
+      isDone: () => pathExists(join(dirs.fold(k), 'model_final.safetensors')),
       run: async () => {
         const { openDataset, splitDataset } = await import('../train/data/split.js');
         const dataset = await openDataset((await competition()).data);
@@ -244,13 +238,13 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
   stages.push({
     name: 'ensemble',
     description: `ensemble the ${plan.folds} fold models (${plan.ensemble.method}, IoU ${plan.ensemble.iouThreshold}), remove overlaps, write submission.csv`,
-    isDone: () => exists(files.submission),
+    isDone: () => pathExists(files.submission),
     run: async () => ensembleToFiles(plan, folds.map(dirs.predictions), await testImages(), files.submission, dirs.ensemble),
   });
   stages.push({
     name: 'validate',
     description: 'check submission.csv (run-length text, no overlapping masks)',
-    isDone: () => exists(files.check),
+    isDone: () => pathExists(files.check),
     run: async () => {
       const rows = await readSubmissionCsv(files.submission);
       const images = await testImages();
@@ -266,7 +260,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
     stages.push({
       name: 'score',
       description: 'score each fold model and the ensemble on the test truth (MAP-IoU)',
-      isDone: () => exists(files.scores),
+      isDone: () => pathExists(files.scores),
       run: async () => {
         const images = await testImages();
         const perFold: FoldScore[] = [];
@@ -287,7 +281,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceRes
     stages.push({
       name: 'report',
       description: 'write the HTML report of the ensemble against the test truth (report/index.html)',
-      isDone: () => exists(join(out, 'report', 'index.html')),
+      isDone: () => pathExists(join(out, 'report', 'index.html')),
       run: async () => {
         const { writeReport } = await import('../report/write-report.js');
         await writeReport({
