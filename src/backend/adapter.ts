@@ -16,7 +16,7 @@ export interface AdapterInfoLike {
 
 /** The part of `GPU` (WebGPU's `navigator.gpu`) used here. */
 export interface GpuLike {
-  requestAdapter(options?: { featureLevel?: string }): Promise<{ readonly info?: AdapterInfoLike } | null>;
+  requestAdapter(options?: Record<string, unknown>): Promise<{ readonly info?: AdapterInfoLike } | null>;
 }
 
 /**
@@ -44,22 +44,71 @@ export async function requestAdapterDescription(gpu: GpuLike, request: { feature
   return adapter === null ? undefined : describeAdapter(adapter.info ?? {});
 }
 
+/** One way of asking Dawn (Node) for an adapter. */
+export interface DawnRoute {
+  /** Dawn's `create` options (toggles such as `backend=opengles`). */
+  readonly dawn: readonly string[];
+  /** Extra `requestAdapter` options (the feature level). */
+  readonly request: { readonly featureLevel?: string };
+}
+
+/**
+ * The ways to ask Dawn for an adapter: with `adapterOptions` when given (OpenGL ES ones in
+ * WebGPU's compatibility mode, the only level Dawn offers there), else Dawn's default backend at
+ * full WebGPU and then OpenGL ES in compatibility mode (what a machine without a GPU driver has:
+ * Mesa's llvmpipe).
+ */
+export function dawnRoutes(adapterOptions?: readonly string[]): DawnRoute[] {
+  if (adapterOptions === undefined) {
+    return [
+      { dawn: [], request: {} },
+      { dawn: ['backend=opengles'], request: { featureLevel: 'compatibility' } },
+    ];
+  }
+  const gles = adapterOptions.some((o) => /^backend=(opengles|opengl)$/.test(o));
+  return [{ dawn: adapterOptions, request: gles ? { featureLevel: 'compatibility' } : {} }];
+}
+
+/** A route in words: `default` or its toggles, and the feature level when it is not full WebGPU. */
+export function describeRoute(route: DawnRoute): string {
+  const how = route.dawn.length === 0 ? 'Dawn default backend' : route.dawn.join(' ');
+  return route.request.featureLevel === 'compatibility' ? `${how}, compatibility mode` : how;
+}
+
+/**
+ * The first of `routes` along which Dawn (`create`, the `webgpu` package's) gives an adapter,
+ * with the `GPU` it came from; or the tries that failed, in words, when none does. Dawn's OpenGL
+ * ES backend opens EGL, which looks for a display unless `EGL_PLATFORM=surfaceless` (set here
+ * when unset).
+ */
+export async function findDawnAdapter<G extends GpuLike>(
+  create: (options: string[]) => G,
+  routes: readonly DawnRoute[],
+): Promise<{ gpu: G; route: DawnRoute; info: AdapterInfoLike } | string[]> {
+  process.env.EGL_PLATFORM ??= 'surfaceless';
+  const failures: string[] = [];
+  for (const route of routes) {
+    const tried = `[${route.dawn.join(' ') || 'default'}]`;
+    try {
+      const gpu = create([...route.dawn]);
+      const adapter = await gpu.requestAdapter({ ...route.request });
+      if (adapter !== null) return { gpu, route, info: adapter.info ?? {} };
+      failures.push(`${tried}: no adapter`);
+    } catch (error) {
+      failures.push(`${tried}: ${(error as Error).message}`);
+    }
+  }
+  return failures;
+}
+
 /**
  * The adapter `initWebGpuBackendNode` would find in Node, in words, asked of Dawn (the optional
- * peer `webgpu`) the same ways and without TensorFlow.js: with `adapterOptions` (Dawn toggles,
- * OpenGL ES ones in compatibility mode) when given, else Dawn's default backend and then OpenGL
- * ES in compatibility mode (which needs `EGL_PLATFORM=surfaceless` without a display: set when
- * unset, as `initWebGpuBackendNode` does).
+ * peer `webgpu`) along the same routes (`dawnRoutes`) and without TensorFlow.js.
  * @throws Error when the package is missing or Dawn finds no adapter.
  */
 export async function probeDawnAdapter(adapterOptions?: readonly string[]): Promise<string> {
   const { create } = (await import('webgpu')) as unknown as { create(options: string[]): GpuLike };
-  process.env.EGL_PLATFORM ??= 'surfaceless';
-  const compatibility = (toggles: readonly string[]) => toggles.some((t) => /^backend=(opengles|opengl)$/.test(t));
-  const routes = adapterOptions === undefined ? [[], ['backend=opengles']] : [adapterOptions];
-  for (const toggles of routes) {
-    const description = await requestAdapterDescription(create([...toggles]), compatibility(toggles) ? { featureLevel: 'compatibility' } : {});
-    if (description !== undefined) return description;
-  }
-  throw new Error(`Dawn found no WebGPU adapter (tried ${routes.map((t) => `[${t.join(' ') || 'default'}]`).join(', ')})`);
+  const found = await findDawnAdapter(create, dawnRoutes(adapterOptions));
+  if (Array.isArray(found)) throw new Error(`Dawn found no WebGPU adapter (tried ${found.join('; ')})`);
+  return `${describeAdapter(found.info)} (${describeRoute(found.route)})`;
 }

@@ -18,6 +18,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
+import { type DawnRoute, type GpuLike, describeAdapter, describeRoute, dawnRoutes, findDawnAdapter } from './adapter.js';
 import { withOptionalPeer } from './optional-peer.js';
 import { registerWebGpuKernels } from './webgpu/register.js';
 
@@ -40,71 +41,20 @@ const WEBGPU_PACKAGE = 'webgpu';
 const BACKEND_PACKAGE = '@tensorflow/tfjs-backend-webgpu';
 
 /** The part of Dawn's `GPU` object used here (Node's lib has no WebGPU types). */
-interface DawnGpu {
-  requestAdapter(options?: Record<string, unknown>): Promise<DawnAdapter | null>;
+interface DawnGpu extends GpuLike {
   getPreferredCanvasFormat?(): string;
   wgslLanguageFeatures?: unknown;
-}
-interface DawnAdapter {
-  readonly info?: { vendor?: string; architecture?: string; device?: string; description?: string };
 }
 interface DawnModule {
   create(options: string[]): DawnGpu;
   globals: object;
 }
 
-/** One way of asking Dawn for an adapter. */
-interface AdapterRoute {
-  /** `create`'s options. */
-  readonly dawn: readonly string[];
-  /** Extra `requestAdapter` options (the feature level). */
-  readonly request: Readonly<Record<string, unknown>>;
-}
-
-/** The default routes: Dawn's own backend choice at full WebGPU, then OpenGL ES in compatibility mode. */
-function defaultRoutes(): AdapterRoute[] {
-  return [
-    { dawn: [], request: {} },
-    { dawn: ['backend=opengles'], request: { featureLevel: 'compatibility' } },
-  ];
-}
-
-/** Routes for the toggles a caller gave: OpenGL ES ones in compatibility mode (full WebGPU is not offered there). */
-function routesOf(adapterOptions: readonly string[]): AdapterRoute[] {
-  const gles = adapterOptions.some((o) => /^backend=(opengles|opengl)$/.test(o));
-  return [{ dawn: adapterOptions, request: gles ? { featureLevel: 'compatibility' } : {} }];
-}
-
-/** The adapter in words. */
-function describeAdapter(adapter: DawnAdapter, route: AdapterRoute): string {
-  const info = adapter.info ?? {};
-  const words = [info.vendor, info.architecture, info.device, info.description].filter((w) => w !== undefined && w !== '');
-  const how = route.dawn.length === 0 ? 'Dawn default backend' : route.dawn.join(' ');
-  const level = route.request.featureLevel === 'compatibility' ? ', compatibility mode' : '';
-  return `${[...new Set(words)].join(' ') || 'unnamed adapter'} (${how}${level})`;
-}
-
-/** The first route that gives an adapter, and its `GPU`; the tries that failed, in words, when none does. */
-async function findAdapter(dawn: DawnModule, routes: readonly AdapterRoute[]): Promise<{ gpu: DawnGpu; route: AdapterRoute; adapter: DawnAdapter } | string[]> {
-  const failures: string[] = [];
-  for (const route of routes) {
-    try {
-      const gpu = dawn.create([...route.dawn]);
-      const adapter = await gpu.requestAdapter({ ...route.request });
-      if (adapter !== null) return { gpu, route, adapter };
-      failures.push(`[${route.dawn.join(' ') || 'default'}]: no adapter`);
-    } catch (error) {
-      failures.push(`[${route.dawn.join(' ') || 'default'}]: ${(error as Error).message}`);
-    }
-  }
-  return failures;
-}
-
 /**
  * `navigator.gpu` for tfjs-backend-webgpu: `gpu` with `requestAdapter` asking along `route`
  * (the backend passes only a power preference), and the two members the backend may read.
  */
-function installNavigator(gpu: DawnGpu, route: AdapterRoute): void {
+function installNavigator(gpu: DawnGpu, route: DawnRoute): void {
   const wrapped = {
     requestAdapter: (options?: Record<string, unknown>) => gpu.requestAdapter({ ...options, ...route.request }),
     getPreferredCanvasFormat: () => gpu.getPreferredCanvasFormat?.() ?? 'rgba8unorm',
@@ -136,12 +86,9 @@ export async function initWebGpuBackendNode(options: WebGpuBackendOptions = {}):
   if (options.adapterOptions !== undefined && (!Array.isArray(options.adapterOptions) || options.adapterOptions.some((o) => typeof o !== 'string'))) {
     throw new Error(`${op}: adapterOptions: expected an array of Dawn toggles such as ['backend=vulkan'], got ${JSON.stringify(options.adapterOptions)}`);
   }
-  // Dawn's OpenGL ES backend opens EGL, which without this looks for a display.
-  process.env.EGL_PLATFORM ??= 'surfaceless';
   const purpose = 'the WebGPU backend in Node';
   const dawn = await withOptionalPeer(WEBGPU_PACKAGE, purpose, async () => (await import(WEBGPU_PACKAGE)) as DawnModule);
-  const routes = options.adapterOptions === undefined ? defaultRoutes() : routesOf(options.adapterOptions);
-  const found = await findAdapter(dawn, routes);
+  const found = await findDawnAdapter((toggles) => dawn.create(toggles), dawnRoutes(options.adapterOptions));
   if (Array.isArray(found)) {
     throw new Error(`${op}: no WebGPU adapter found; tried ${found.join('; ')}. On a GPU machine, Vulkan needs the GPU's driver and loader (../shared/tools/gpu/README.md)`);
   }
@@ -152,7 +99,8 @@ export async function initWebGpuBackendNode(options: WebGpuBackendOptions = {}):
     throw new Error(`${op}: ${BACKEND_PACKAGE} did not register the 'webgpu' backend (it was imported before navigator.gpu existed: import it only through ${op})`);
   }
   registerWebGpuKernels();
-  if (!(await tf.setBackend('webgpu'))) throw new Error(`${op}: the webgpu backend failed to initialize on ${describeAdapter(found.adapter, found.route)}`);
+  const adapter = `${describeAdapter(found.info)} (${describeRoute(found.route)})`;
+  if (!(await tf.setBackend('webgpu'))) throw new Error(`${op}: the webgpu backend failed to initialize on ${adapter}`);
   await tf.ready();
-  return { adapter: describeAdapter(found.adapter, found.route) };
+  return { adapter };
 }
