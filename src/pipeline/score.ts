@@ -6,19 +6,8 @@ import { CsvError } from '../data/csv.js';
 import { type TrainImage, loadTrainCsv } from '../data/sartorius.js';
 import { type SubmissionRecord, readSubmissionCsv } from '../data/submission.js';
 import { type MapIouDatasetResult, evaluateMapIou } from '../metrics/index.js';
+import { truthMasks } from '../report/files.js';
 import { kaggleRleToCounts } from '../rle/index.js';
-
-/** Row-major counts of every truth object, keyed by image id (in the truth file's order). */
-function truthCounts(images: readonly TrainImage[]): Map<string, Uint32Array[]> {
-  const out = new Map<string, Uint32Array[]>();
-  for (const image of images) {
-    out.set(
-      image.id,
-      image.rows.map((row) => decodeRow(row.annotation, image, image.file, row.line, 'annotation')),
-    );
-  }
-  return out;
-}
 
 /** Row-major counts of every predicted object, keyed by image id; empty `predicted` rows add nothing. */
 function predictionCounts(
@@ -61,7 +50,8 @@ function decodeRow(text: string, image: TrainImage, file: string, line: number, 
 export async function scoreSubmission(truthPath: string, submissionPath: string): Promise<MapIouDatasetResult> {
   const images = await loadTrainCsv(truthPath);
   const byId = new Map(images.map((image) => [image.id, image] as const));
-  const truth = truthCounts(images);
+  // The truth is checked before the predictions, so a broken truth file is named first.
+  const truth = new Map(images.map((image) => [image.id, truthMasks(image)] as const));
   const pred = predictionCounts(await readSubmissionCsv(submissionPath), byId, submissionPath);
   return evaluateMapIou(
     images.map((image) => ({
