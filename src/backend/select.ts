@@ -9,7 +9,7 @@
  */
 import { isSoftwareAdapter } from './adapter.js';
 import { backendCandidates, isNode } from './candidates.js';
-import { isMissingPackage } from './optional-peer.js';
+import { isMissingPackage, withOptionalPeer } from './optional-peer.js';
 
 /** The backends, in the order `auto` tries them (those that apply to the platform). */
 export const BACKEND_NAMES = ['tfjs-node-gpu', 'tfjs-node', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
@@ -201,23 +201,13 @@ export async function resolveBackend(options: ResolveBackendOptions = {}): Promi
 }
 
 /** TensorFlow.js's core, or an error that names the missing peer. */
-async function importTfCore(): Promise<typeof import('@tensorflow/tfjs-core')> {
-  try {
-    return await import('@tensorflow/tfjs-core');
-  } catch (error) {
-    if (!isMissingPackage(error, '@tensorflow/tfjs-core')) throw error;
-    throw new Error('selectBackend needs the optional peer @tensorflow/tfjs-core, which is not installed (npm install @tensorflow/tfjs-core)', { cause: error });
-  }
+function importTfCore(): Promise<typeof import('@tensorflow/tfjs-core')> {
+  return withOptionalPeer('@tensorflow/tfjs-core', 'selectBackend', () => import('@tensorflow/tfjs-core'));
 }
 
 /** Registers tfjs's gradient functions (the union package), naming it when it is missing. */
 async function importGradients(): Promise<void> {
-  try {
-    await import('@tensorflow/tfjs');
-  } catch (error) {
-    if (!isMissingPackage(error, '@tensorflow/tfjs')) throw error;
-    throw new Error('selectBackend: training needs the optional peer @tensorflow/tfjs for its gradient functions, which is not installed (npm install @tensorflow/tfjs)', { cause: error });
-  }
+  await withOptionalPeer('@tensorflow/tfjs', 'selectBackend (training, for the gradient functions)', () => import('@tensorflow/tfjs'));
 }
 
 /**
