@@ -12,9 +12,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { type WeightMap, getWeight, hasWeight } from '../weights/weight-map.js';
+import { FROZEN_BATCH_NORM_EPS } from './frozen-batch-norm-eps.js';
 
-/** The eps of Detectron2's and torchvision's FrozenBatchNorm2d. */
-export const FROZEN_BATCH_NORM_EPS = 1e-5;
+export { FROZEN_BATCH_NORM_EPS } from './frozen-batch-norm-eps.js';
 
 /** The four `[C]` tensors of one FrozenBatchNorm, as stored under `<conv>.norm.*`. */
 export interface FrozenBatchNormParams {

@@ -3,7 +3,7 @@
  * Core ops never read the config; this is the only place that does, for inference.
  */
 import type { CellmaskConfig } from '../config/index.js';
-import { AnchorGenerator } from '../rpn/index.js';
+import { AnchorGenerator } from '../rpn/anchor-generator.js';
 import type { MaskRcnnOptions } from './mask-rcnn.js';
 
 /** Strides of P2..P6. */

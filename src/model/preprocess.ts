@@ -9,35 +9,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import type { ImageSize } from '../structures/boxes.js';
+import { type Picture, type PreprocessOptions, checkPicture, paddedSize, resizedSize } from './picture.js';
 
-/** A picture: row-major [H, W, C] samples, C = 1 (grey), 3 (RGB) or 4 (RGBA, alpha ignored), 8-bit. */
-export interface Picture {
-  readonly data: Uint8Array | Uint8ClampedArray;
-  readonly height: number;
-  readonly width: number;
-  readonly channels: number;
-}
-
-export interface PreprocessOptions {
-  /** Shortest edge after resizing (`INPUT.MIN_SIZE_TEST`; 0: no resize). */
-  readonly minSize: number;
-  /** Cap on the longest edge (`INPUT.MAX_SIZE_TEST`). */
-  readonly maxSize: number;
-  /** Per-channel mean in the network's channel order and 0-255 scale (`MODEL.PIXEL_MEAN`). */
-  readonly pixelMean: readonly [number, number, number];
-  /** Per-channel std, same order and scale (`MODEL.PIXEL_STD`). */
-  readonly pixelStd: readonly [number, number, number];
-  /** Channel order the network expects (`INPUT.FORMAT`). */
-  readonly format: 'BGR' | 'RGB';
-  /** Pad height and width up to a multiple of this (32 for an FPN). */
-  readonly sizeDivisibility: number;
-  /**
-   * 'detectron2': resize the 8-bit picture (bilinear, rounded back to 8 bits as PIL does when
-   * upscaling), then normalise; sizes rounded to nearest. 'torchvision': normalise, then resize the
-   * float image (bilinear, align_corners=False); sizes floored.
-   */
-  readonly style: 'detectron2' | 'torchvision';
-}
+export { type Picture, type PreprocessOptions, resizedSize } from './picture.js';
 
 /** The network input and how it relates to the picture. */
 export interface Preprocessed {
@@ -47,31 +21,6 @@ export interface Preprocessed {
   readonly resizedSize: ImageSize;
   /** `[H, W]`: the picture's size (results are mapped back to it). */
   readonly originalSize: ImageSize;
-}
-
-/**
- * The resized `[h, w]` of an `[H, W]` picture: the shortest edge becomes `minSize` unless the
- * longest would then pass `maxSize`, in which case the longest becomes `maxSize`.
- * Detectron2 (`ResizeShortestEdge.get_output_shape`) rounds to nearest; torchvision floors
- * (`interpolate(scale_factor=..., recompute_scale_factor=True)`).
- */
-export function resizedSize([height, width]: ImageSize, minSize: number, maxSize: number, style: PreprocessOptions['style']): ImageSize {
-  if (minSize <= 0) return [height, width];
-  const shortest = Math.min(height, width);
-  const longest = Math.max(height, width);
-  if (style === 'torchvision') {
-    const scale = Math.min(minSize / shortest, maxSize / longest);
-    return [Math.floor(height * scale), Math.floor(width * scale)];
-  }
-  const scale = minSize / shortest;
-  let h = height < width ? minSize : scale * height;
-  let w = height < width ? scale * width : minSize;
-  if (Math.max(h, w) > maxSize) {
-    const shrink = maxSize / Math.max(h, w);
-    h *= shrink;
-    w *= shrink;
-  }
-  return [Math.floor(h + 0.5), Math.floor(w + 0.5)];
 }
 
 /** [1, H, W, 3] float32 picture in the network's channel order, 0-255 (grey -> 3 equal channels, RGBA -> RGB). */
@@ -88,27 +37,12 @@ function pictureTensor(picture: Picture, format: PreprocessOptions['format']): t
   return tf.tensor4d(out, [1, height, width, 3]);
 }
 
-function checkPicture(picture: Picture): void {
-  const { data, height, width, channels } = picture;
-  if (!Number.isInteger(height) || !Number.isInteger(width) || height < 1 || width < 1) {
-    throw new Error(`preprocessImage: picture size must be positive integers, got ${height} x ${width}`);
-  }
-  if (channels !== 1 && channels !== 3 && channels !== 4) {
-    throw new Error(`preprocessImage: picture must have 1, 3 or 4 channels, got ${channels}`);
-  }
-  if (data.length !== height * width * channels) {
-    throw new Error(`preprocessImage: picture holds ${data.length} samples, expected ${height} x ${width} x ${channels} = ${height * width * channels}`);
-  }
-}
-
 /** Resizes, normalises and pads one picture into the network's input. */
 export function preprocessImage(picture: Picture, options: PreprocessOptions): Preprocessed {
-  checkPicture(picture);
+  checkPicture(picture, 'preprocessImage');
   const originalSize: ImageSize = [picture.height, picture.width];
   const [h, w] = resizedSize(originalSize, options.minSize, options.maxSize, options.style);
-  const divisor = Math.max(1, options.sizeDivisibility);
-  const paddedH = Math.ceil(h / divisor) * divisor;
-  const paddedW = Math.ceil(w / divisor) * divisor;
+  const [paddedH, paddedW] = paddedSize([h, w], options.sizeDivisibility);
   const images = tf.tidy(() => {
     const x = pictureTensor(picture, options.format);
     const mean = tf.tensor1d([...options.pixelMean]);

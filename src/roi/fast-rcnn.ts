@@ -18,10 +18,8 @@
  * The detections that survive are what the mask head sees (the composition feeds their boxes,
  * not the proposals, to the mask pooler, as both libraries do at inference).
  */
-import * as tf from '@tensorflow/tfjs-core';
-
 import { batchedNms } from '../ensemble/nms.js';
-import { decodeBoxesArray } from '../rpn/box-coder.js';
+import { decodeBoxesArray } from '../rpn/box-coder-array.js';
 import type { ImageSize } from '../structures/boxes.js';
 import { describe } from '../utils/describe.js';
 
@@ -66,7 +64,7 @@ export interface FastRcnnDetections {
   readonly proposalIndex: Int32Array;
 }
 
-function checkOptions(options: FastRcnnInferenceOptions, fn: string): void {
+export function checkOptions(options: FastRcnnInferenceOptions, fn: string): void {
   const { scoreThresh, nmsThresh, detectionsPerImage, boxRegWeights, scaleClamp, style } = options;
   if (!Number.isFinite(scoreThresh)) throw new RangeError(`${fn}: scoreThresh must be a finite number, got ${describe(scoreThresh)}`);
   if (!(nmsThresh >= 0 && nmsThresh <= 1)) throw new RangeError(`${fn}: nmsThresh must be in [0, 1], got ${describe(nmsThresh)}`);
@@ -82,7 +80,7 @@ function checkOptions(options: FastRcnnInferenceOptions, fn: string): void {
   }
 }
 
-function checkImageSize(imageSize: ImageSize, fn: string): void {
+export function checkImageSize(imageSize: ImageSize, fn: string): void {
   const ok = Array.isArray(imageSize) && imageSize.length === 2 && imageSize.every((s) => Number.isInteger(s) && s >= 0);
   if (!ok) throw new RangeError(`${fn}: imageSize must be [height, width] non-negative integers, got ${describe(imageSize)}`);
 }
@@ -184,48 +182,48 @@ function rowIsFinite(boxes: Float32Array, bo: number, bn: number, scores: Float3
 }
 
 /**
- * Detections of one image from the box predictor's outputs: softmax, decoding against the
- * proposals, then `fastRcnnInferenceSingleImage`. Reads the tensors back (the only await).
- *
- * @param logits [R, K + 1] class logits, background last (`boxHeadForward`).
- * @param deltas [R, 4K] class-specific (or [R, 4] class-agnostic) deltas.
- * @param proposals [R, 4] absolute `x1, y1, x2, y2` the RoIs were pooled from.
- * @param imageSize `[height, width]` of the network input the boxes are clipped to.
- * @param options thresholds and style (`DEFAULT_FAST_RCNN_INFERENCE` fills what is left out).
+ * Row-wise softmax of [R, K + 1] logits in float32 steps (max subtracted, as `tf.softmax`).
+ * @returns [R, K + 1] probabilities.
  */
-export async function fastRcnnInference(
-  logits: tf.Tensor2D,
-  deltas: tf.Tensor2D,
-  proposals: Float32Array | tf.Tensor2D,
+export function softmaxRows(logits: Float32Array, width: number): Float32Array {
+  const out = new Float32Array(logits.length);
+  for (let o = 0; o < logits.length; o += width) {
+    let max = -Infinity;
+    for (let c = 0; c < width; c++) max = Math.max(max, logits[o + c]);
+    let sum = 0;
+    for (let c = 0; c < width; c++) sum += out[o + c] = Math.fround(Math.exp(logits[o + c] - max));
+    for (let c = 0; c < width; c++) out[o + c] /= sum;
+  }
+  return out;
+}
+
+/**
+ * Detections of one image from the box predictor's outputs on typed arrays (the second half of
+ * `fastRcnnInference`): decode each class's deltas against its proposal, then filter.
+ *
+ * @param probs [R, K + 1] class probabilities, background last.
+ * @param deltas [R, 4K] class-specific (or [R, 4] class-agnostic) deltas.
+ * @param proposals [R, 4] the boxes the RoIs were pooled from.
+ * @param imageSize `[height, width]` boxes are clipped to.
+ */
+export function detectionsFromPredictions(
+  probs: Float32Array,
+  deltas: Float32Array,
+  proposals: Float32Array,
   imageSize: ImageSize,
   options: Partial<FastRcnnInferenceOptions> = {},
-): Promise<FastRcnnDetections> {
-  const fn = 'fastRcnnInference';
+): FastRcnnDetections {
+  const fn = 'detectionsFromPredictions';
   const opts = { ...DEFAULT_FAST_RCNN_INFERENCE, ...options };
   checkOptions(opts, fn);
   checkImageSize(imageSize, fn);
-  if (!(logits instanceof tf.Tensor) || logits.rank !== 2 || logits.shape[1] < 2) {
-    throw new Error(`${fn}: logits must be a [R, K + 1] tensor with K >= 1, got ${logits instanceof tf.Tensor ? `shape [${logits.shape.join(', ')}]` : describe(logits)}`);
+  const r = proposals.length / 4;
+  if (!(proposals instanceof Float32Array) || !Number.isInteger(r) || (r > 0 && probs.length % r !== 0) || (r === 0 && probs.length !== 0)) {
+    throw new RangeError(`${fn}: proposals must be [R, 4] and probs [R, K + 1], got ${describe(proposals)} and ${describe(probs)}`);
   }
-  const [r, k1] = logits.shape;
-  const k = k1 - 1;
-  if (!(deltas instanceof tf.Tensor) || deltas.rank !== 2 || deltas.shape[0] !== r || (deltas.shape[1] !== 4 * k && deltas.shape[1] !== 4)) {
-    throw new Error(`${fn}: deltas must be [${r}, ${4 * k}] or [${r}, 4], got ${deltas instanceof tf.Tensor ? `shape [${deltas.shape.join(', ')}]` : describe(deltas)}`);
+  const k = r === 0 ? 1 : probs.length / r - 1;
+  if (r > 0 && (k < 1 || (deltas.length !== 4 * k * r && deltas.length !== 4 * r))) {
+    throw new RangeError(`${fn}: deltas must be [${r}, ${4 * k}] or [${r}, 4], got ${describe(deltas)}`);
   }
-  const proposalShape = proposals instanceof tf.Tensor ? proposals.shape : [proposals instanceof Float32Array ? proposals.length / 4 : NaN, 4];
-  if (proposalShape.length !== 2 || proposalShape[0] !== r || proposalShape[1] !== 4) {
-    throw new Error(`${fn}: proposals must be [${r}, 4], got ${proposals instanceof tf.Tensor ? `shape [${proposals.shape.join(', ')}]` : describe(proposals)}`);
-  }
-  const probs = tf.softmax(logits);
-  try {
-    const [scores, rawDeltas, boxes] = await Promise.all([
-      probs.data() as Promise<Float32Array>,
-      deltas.data() as Promise<Float32Array>,
-      proposals instanceof tf.Tensor ? (proposals.data() as Promise<Float32Array>) : Promise.resolve(proposals),
-    ]);
-    const decoded = decodeBoxesArray(rawDeltas, boxes, opts.boxRegWeights, opts.scaleClamp);
-    return filterDetections(decoded, scores, r, k, imageSize, opts);
-  } finally {
-    probs.dispose();
-  }
+  return filterDetections(decodeBoxesArray(deltas, proposals, opts.boxRegWeights, opts.scaleClamp), probs, r, k, imageSize, opts);
 }

@@ -10,6 +10,8 @@ export {
   DEFAULT_FAST_RCNN_INFERENCE,
   type FastRcnnDetections,
   type FastRcnnInferenceOptions,
-  fastRcnnInference,
+  detectionsFromPredictions,
   fastRcnnInferenceSingleImage,
+  softmaxRows,
 } from './fast-rcnn.js';
+export { fastRcnnInference } from './fast-rcnn-inference.js';

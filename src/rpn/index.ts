@@ -22,5 +22,6 @@ export {
   encodeBoxes,
 } from './box-coder.js';
 export { type RpnHeadOptions, type RpnHeadOutput, rpnHead } from './rpn-head.js';
-export { type ProposalOptions, type Proposals, PROPOSAL_DEFAULTS, findTopProposals, proposalsFromHead } from './proposals.js';
+export { type ProposalOptions, type Proposals, PROPOSAL_DEFAULTS, findTopProposals } from './proposals.js';
+export { proposalsFromHead } from './proposals-from-head.js';
 export { topKIndices } from './top-k.js';

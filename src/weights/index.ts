@@ -24,6 +24,7 @@ export {
   transposeMatrix,
 } from './layout.js';
 export { torchvisionClassLayout, torchvisionToDetectron2Name } from './torchvision-names.js';
+export { type CheckpointParams, checkpointParams } from './checkpoint-params.js';
 export {
   type CheckpointFormat,
   type CheckpointOptions,

@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 
 import * as tf from '@tensorflow/tfjs-core';
 
-import { type FastRcnnDetections, fastRcnnInference, fastRcnnInferenceSingleImage } from '../../src/roi/fast-rcnn.js';
+import { type FastRcnnDetections, fastRcnnInferenceSingleImage } from '../../src/roi/fast-rcnn.js';
+import { fastRcnnInference } from '../../src/roi/fast-rcnn-inference.js';
 import { BACKENDS, useBackend, withoutLeaks } from '../tf/backends.js';
 import { type DetectionsFixture, HEADS, maxAbsError } from './heads-fixture.js';
 
