@@ -33,6 +33,8 @@ export interface OnnxMaskRcnnOptions {
   readonly ort?: OrtModule;
   /** Session options of the three sessions (threads, providers). */
   readonly session?: OrtSessionOptions;
+  /** Detections per run of the mask head (default 512, as the TensorFlow.js path): bounds its activations' memory. */
+  readonly maskBatchSize?: number;
 }
 
 /** Boxes [R, 4] grouped by pyramid level: each level's rows, and the input row of each grouped row. */
@@ -88,19 +90,25 @@ export class OnnxMaskRcnn {
     readonly config: CellmaskConfig,
     private readonly ort: OrtModule,
     private readonly sessions: { readonly features: OrtSession; readonly boxHead: OrtSession; readonly maskHead?: OrtSession },
+    maskBatchSize: number | undefined,
   ) {
-    this.options = maskRcnnOptionsFromConfig(config);
+    const options = maskRcnnOptionsFromConfig(config);
+    this.options = { ...options, maskBatchSize: maskBatchSize ?? options.maskBatchSize };
     this.anchors = anchorGeneratorFromConfig(config);
   }
 
   /** A model from exported graphs (`exportMaskRcnnOnnx`, `readOnnxFiles`). */
   static async create(models: OnnxModels, options: OnnxMaskRcnnOptions = {}): Promise<OnnxMaskRcnn> {
+    const { maskBatchSize } = options;
+    if (maskBatchSize !== undefined && !(Number.isInteger(maskBatchSize) && maskBatchSize > 0)) {
+      throw new RangeError(`OnnxMaskRcnn: maskBatchSize must be a positive integer, got ${maskBatchSize}`);
+    }
     const ort = options.ort ?? (await loadOnnxRuntimeNode());
     const session = { executionProviders: ['cpu'], graphOptimizationLevel: 'all' as const, ...options.session };
     const features = await ort.InferenceSession.create(models.features, session);
     const boxHead = await ort.InferenceSession.create(models.boxHead, session);
     const maskHead = models.maskHead ? await ort.InferenceSession.create(models.maskHead, session) : undefined;
-    return new OnnxMaskRcnn(models.config, ort, { features, boxHead, maskHead });
+    return new OnnxMaskRcnn(models.config, ort, { features, boxHead, maskHead }, maskBatchSize);
   }
 
   /** The model exported at `path` (`model.onnx`, with its `.box_head.onnx` and `.mask_head.onnx`). */

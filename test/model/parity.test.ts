@@ -19,6 +19,8 @@ import { resnetForward } from '../../src/backbone/index.js';
 import { setConfigValues, getPreset } from '../../src/config/index.js';
 import { fpnForward } from '../../src/fpn/index.js';
 import { MaskRcnn, anchorGeneratorFromConfig, maskRcnnOptionsFromConfig, preprocessImage } from '../../src/model/index.js';
+import type { Detections } from '../../src/ensemble/index.js';
+import { OnnxMaskRcnn } from '../../src/onnx/index.js';
 import { encodeCounts, rleArea, rleIou } from '../../src/rle/index.js';
 import { proposalsFromHead, rpnHead } from '../../src/rpn/index.js';
 import { type StoredTensor, loadWeights, readSafetensors } from '../../src/weights/index.js';
@@ -71,6 +73,37 @@ function matchBoxes(a: ArrayLike<number>, b: ArrayLike<number>, tol: number, sam
   return pairs;
 }
 
+/** The TensorFlow.js detections of the fixture's picture, kept for the ONNX runtime's comparison. */
+let tfjsDetections: Detections | undefined;
+
+/** Pairs of `a`'s and `b`'s detections of one class whose boxes agree to `px` pixels, greedily in `b`'s order. */
+function matchDetections(a: Detections, b: Detections, px: number): [number, number][] {
+  const pairs: [number, number][] = [];
+  const used = new Uint8Array(a.scores.length);
+  for (let j = 0; j < b.scores.length; j++) {
+    for (let i = 0; i < a.scores.length; i++) {
+      if (used[i] || a.classes[i] !== b.classes[j]) continue;
+      let d = 0;
+      for (let k = 0; k < 4; k++) d = Math.max(d, Math.abs(a.boxes[4 * i + k] - b.boxes[4 * j + k]));
+      if (d <= px) {
+        used[i] = 1;
+        pairs.push([i, j]);
+        break;
+      }
+    }
+  }
+  return pairs;
+}
+
+/** The fixture's torchvision config for `meta`. */
+function fixtureConfig(meta: { num_classes: number; min_size: number; max_size: number }) {
+  return setConfigValues(getPreset('torchvision_maskrcnn_resnet50_fpn'), [
+    `MODEL.ROI_HEADS.NUM_CLASSES=${meta.num_classes - 1}`,
+    `INPUT.MIN_SIZE_TEST=${meta.min_size}`,
+    `INPUT.MAX_SIZE_TEST=${meta.max_size}`,
+  ]);
+}
+
 describe('model parity with torchvision maskrcnn_resnet50_fpn', { skip }, () => {
   let outputs: Map<string, StoredTensor>;
   let model: MaskRcnn;
@@ -83,12 +116,7 @@ describe('model parity with torchvision maskrcnn_resnet50_fpn', { skip }, () => 
     outputs = (await readSafetensors(join(dir, 'outputs.safetensors'))).tensors;
     const { weights, unused } = await loadWeights(join(dir, 'weights.safetensors'), { format: 'torchvision', poolerResolution: 7 });
     assert.deepEqual(unused, []);
-    const config = setConfigValues(getPreset('torchvision_maskrcnn_resnet50_fpn'), [
-      `MODEL.ROI_HEADS.NUM_CLASSES=${meta.num_classes - 1}`,
-      `INPUT.MIN_SIZE_TEST=${meta.min_size}`,
-      `INPUT.MAX_SIZE_TEST=${meta.max_size}`,
-    ]);
-    model = new MaskRcnn(weights, config);
+    model = new MaskRcnn(weights, fixtureConfig(meta));
   });
 
   const picture = () => {
@@ -133,6 +161,7 @@ describe('model parity with torchvision maskrcnn_resnet50_fpn', { skip }, () => 
 
   it('gives the same detections: boxes and scores to 1e-3, same classes, masks IoU >= 0.99', async () => {
     const detections = await withoutLeaks(() => model.predict(picture()));
+    tfjsDetections = detections;
     const boxes = outputs.get('boxes')!.data;
     const scores = outputs.get('scores')!.data;
     // torchvision's label k is cellmask's class k - 1 (background first there, last here).
@@ -162,5 +191,35 @@ describe('model parity with torchvision maskrcnn_resnet50_fpn', { skip }, () => 
     const before = tf.memory().numTensors;
     for (let i = 0; i < 3; i++) await model.predict(picture());
     assert.equal(tf.memory().numTensors, before);
+  });
+});
+
+describe('ONNX runtime parity on the same fixture (onnxruntime-node)', { skip }, () => {
+  it('gives torchvision\'s detections to 1e-3 and the TensorFlow.js path\'s to 1e-2 px, 1e-3 in score, mask IoU >= 0.99', async () => {
+    const dir = fixture as string;
+    const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8'));
+    const outputs = (await readSafetensors(join(dir, 'outputs.safetensors'))).tensors;
+    const image = outputs.get('image')!;
+    const picture = { data: image.data as Uint8Array, height: image.shape[0], width: image.shape[1], channels: 3 };
+    const onnx = await OnnxMaskRcnn.fromWeights(join(dir, 'weights.safetensors'), fixtureConfig(meta), { session: { intraOpNumThreads: 2 } });
+    const detections = await onnx.predict(picture);
+    await onnx.release();
+
+    const scores = outputs.get('scores')!.data;
+    const labels = Array.from(outputs.get('labels')!.data, (l) => l - 1);
+    assert.equal(detections.scores.length, scores.length, 'detection count vs torchvision');
+    const vsTorch = matchBoxes(detections.boxes, outputs.get('boxes')!.data, 1e-3, (i, j) => detections.classes[i] === labels[j]);
+    assert.ok(vsTorch.length >= 0.9 * scores.length, `${vsTorch.length} of ${scores.length} detections matched torchvision's`);
+
+    if (tfjsDetections === undefined) return; // the TensorFlow.js test above did not run
+    const tfjs = tfjsDetections;
+    assert.equal(detections.scores.length, tfjs.scores.length, 'detection count vs TensorFlow.js');
+    const pairs = matchDetections(detections, tfjs, 1e-2);
+    const ious = pairs.map(([i, j]) => {
+      assert.ok(Math.abs(detections.scores[i] - tfjs.scores[j]) < 1e-3, `score ${detections.scores[i]} vs ${tfjs.scores[j]}`);
+      return rleArea(detections.masks![i]) + rleArea(tfjs.masks![j]) === 0 ? 1 : rleIou([detections.masks![i]], [tfjs.masks![j]])[0];
+    });
+    const low = ious.filter((v) => v < 0.99);
+    assert.ok(low.length === 0, `masks below IoU 0.99: ${low.join(', ')}`);
   });
 });

@@ -60,4 +60,16 @@ describe('subpaths without TensorFlow.js', () => {
     assert.ok(inputs.some((p) => p.includes('@tensorflow/tfjs-core')));
     assert.ok(externals.includes('util'), 'tfjs-core names Node built-ins, which the check sees');
   });
+
+  it('cellmask/onnx bundles without any @tensorflow module: the ONNX runtime needs no TensorFlow.js', async () => {
+    const { inputs, externals } = await bundle(join(root, 'src', 'onnx', 'index.ts'));
+    assert.ok(inputs.some((p) => p.includes('src/onnx/runtime.ts')), 'the bundle holds the runtime');
+    assert.ok(inputs.some((p) => p.includes('onnx-proto')), 'and the ONNX schema');
+    const tf = inputs.filter((p) => p.includes('@tensorflow'));
+    assert.deepEqual(tf, [], `cellmask/onnx pulls in ${tf.join(', ')}`);
+    // Files (export, load) are Node's; onnxruntime-node is imported by a name held in a variable
+    // (esbuild's '<runtime>'), so that a browser bundler leaves it out, only when no runtime is passed.
+    const allowed = new Set(['<runtime>', ...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+    assert.deepEqual(externals.filter((e) => !allowed.has(e)), []);
+  });
 });
