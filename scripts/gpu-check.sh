@@ -2,7 +2,8 @@
 # The WebGPU checks, run on the GPU machine in one call from the project root (prepared on the
 # CPU machine with: bash ../shared/tools/gpu/prepare.sh), within about 8 minutes:
 #   bash scripts/gpu-check.sh
-# 1. the WebGPU tests (test/backend/webgpu*.test.ts) against the cpu backend, on the GPU's adapter;
+# 1. the WebGPU tests (test/backend/webgpu*.test.ts) against the cpu backend, on the GPU's adapter,
+#    and onnxruntime's WebGPU execution provider against its CPU one (test/onnx/webgpu-ep.test.ts);
 # 2. the GPU benchmark beside torchvision on CUDA (benchmarks/gpu.bench.ts), results in
 #    bench-results/gpu.json, the table on stdout.
 # Stops at the first failure; nvidia-smi's memory before and after is printed for the record.
