@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --quick] [--only NAME,...] [--out DIR]`: runs the benchmarks (the toolkit's
- * cases, `model`, `wasm-training-kernels` and `train-step`; `gpu`, WebGPU beside torchvision on
+ * cases, `model`, `onnx`, `wasm-training-kernels` and `train-step`; `gpu`, WebGPU beside torchvision on
  * CUDA, only when named: `--only gpu`), prints tables and writes the results as JSON to DIR (default bench-results/). Timings are reported, never
  * asserted on; a case whose two sides disagree is flagged as a mismatch and fails the run.
  */
@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { benchGpu, formatGpuTable } from './gpu.bench.js';
 import { type BenchCase, type BenchResult, formatTable, runCase } from './harness.js';
 import { benchModel, formatModelTable } from './model.bench.js';
+import { benchOnnx, formatOnnxTable } from './onnx.bench.js';
 import { toolkitCases } from './toolkit.bench.js';
 import { benchTrainStep, formatTrainStepTable } from './train-step.bench.js';
 import { benchWasmTrainingKernels, formatWasmTrainingKernelsTable } from './wasm-training-kernels.js';
@@ -28,11 +29,12 @@ const all: readonly BenchCase[] = [...toolkitCases];
 const only = values.only?.split(',');
 const selected = only === undefined ? all : all.filter((c) => only.includes(c.name));
 const withModel = only === undefined || only.includes('model');
+const withOnnx = only === undefined || only.includes('onnx');
 const withTrainingKernels = only === undefined || only.includes('wasm-training-kernels');
 const withTrainStep = only === undefined || only.includes('train-step');
 const withGpu = only?.includes('gpu') ?? false;
-if (selected.length === 0 && !withModel && !withTrainingKernels && !withTrainStep && !withGpu) {
-  console.error(`bench: no case named ${values.only}; cases: ${[...all.map((c) => c.name), 'model', 'wasm-training-kernels', 'train-step', 'gpu'].join(', ')}`);
+if (selected.length === 0 && !withModel && !withOnnx && !withTrainingKernels && !withTrainStep && !withGpu) {
+  console.error(`bench: no case named ${values.only}; cases: ${[...all.map((c) => c.name), 'model', 'onnx', 'wasm-training-kernels', 'train-step', 'gpu'].join(', ')}`);
   process.exit(2);
 }
 
@@ -58,6 +60,15 @@ if (withModel) {
 }
 
 const caseMismatches: string[] = [];
+if (withOnnx) {
+  const onnx = benchOnnx(values.quick);
+  console.log(`\n${formatOnnxTable(onnx)}`);
+  const onnxFile = join(values.out, `onnx${values.quick ? '-quick' : ''}.json`);
+  writeFileSync(onnxFile, `${JSON.stringify({ date: new Date().toISOString(), quick: values.quick, machine, result: onnx }, null, 2)}\n`);
+  console.log(`results written to ${onnxFile}`);
+  caseMismatches.push(...onnx.problems.map((p) => `onnx (${p})`));
+}
+
 if (withTrainingKernels) {
   const kernels = await benchWasmTrainingKernels(values.quick);
   console.log(`\n${formatWasmTrainingKernelsTable(kernels)}`);
