@@ -31,6 +31,8 @@ import { validateConfig } from '../config/validate.js';
 import { writeFileAtomic } from '../data/atomic.js';
 import { maskRcnnOptionsFromConfig } from '../model/options.js';
 import { checkpointParams } from '../weights/checkpoint-params.js';
+import { expectedWeightShapes, weightShapeProblems } from '../weights/expected.js';
+import type { ArrayParam } from '../weights/layout.js';
 import type { StoredTensor } from '../weights/safetensors.js';
 import { readSafetensors } from '../weights/safetensors-file.js';
 import { buildFeaturesGraph } from './features-graph.js';
@@ -72,13 +74,35 @@ function encodeStage(stage: OnnxStage, g: GraphBuilder, cfg: CellmaskConfig): Ui
   });
 }
 
+/** A PyTorch-layout shape in TensorFlow.js's layout, as `expectedWeightShapes` gives it (see weights/layout.ts). */
+function tfjsShape(shape: readonly number[]): readonly number[] {
+  // Conv2d OIHW -> HWIO and ConvTranspose2d [in, out, kh, kw] -> [kh, kw, out, in]: one permutation; Linear [out, in] -> [in, out].
+  if (shape.length === 4) return [shape[2], shape[3], shape[1], shape[0]];
+  return shape.length === 2 ? [shape[1], shape[0]] : shape;
+}
+
+/**
+ * The parameters of the network `cfg` describes, those only. The graphs follow the names and
+ * shapes of the parameters they are given (blocks while `res4.<i>` exists, widths from the
+ * kernels), so the checkpoint is checked against the config first, as the TensorFlow.js loader
+ * checks it: without that, another network's checkpoint (another depth, width or class count)
+ * would export under a config that does not describe it.
+ * @throws Error naming the weights the checkpoint lacks or holds with other shapes.
+ */
+function networkParams(params: ReadonlyMap<string, ArrayParam>, cfg: CellmaskConfig): NetworkParams {
+  const expected = expectedWeightShapes(cfg);
+  const problems = weightShapeProblems(new Map([...params].map(([name, p]) => [name, tfjsShape(p.shape)])), expected);
+  if (problems.length > 0) throw new Error(problems.join('; '));
+  return new NetworkParams(new Map([...params].filter(([name]) => expected.has(name))));
+}
+
 /**
  * The ONNX models of the network `cfg` describes with the parameters of a checkpoint
  * (`tensors` as `readSafetensors` gives them: Detectron2 or torchvision names, PyTorch layouts).
- * @throws Error naming the weight when one is missing or does not fit the network.
+ * @throws Error naming the weights that are missing or do not fit the network of `cfg`.
  */
 export function exportMaskRcnnOnnx(tensors: ReadonlyMap<string, StoredTensor>, cfg: CellmaskConfig): OnnxModels {
-  const params = new NetworkParams(checkpointParams(tensors, { format: 'auto' }).params);
+  const params = networkParams(checkpointParams(tensors, { format: 'auto' }).params, cfg);
   const options = maskRcnnOptionsFromConfig(cfg);
   const features = new GraphBuilder('cellmask_features');
   buildFeaturesGraph(features, params, { strideInOneByOne: options.strideInOneByOne, fuseType: options.fpn.fuseType ?? 'sum' });

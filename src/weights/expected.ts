@@ -3,6 +3,7 @@
  * so that a loader can say what a checkpoint lacks.
  */
 import type { CellmaskConfig } from '../config/types.js';
+import { someNames } from '../utils/describe.js';
 
 const BLOCKS: Record<number, readonly number[]> = { 50: [3, 4, 6, 3], 101: [3, 4, 23, 3], 152: [3, 8, 36, 3] };
 
@@ -93,4 +94,21 @@ export function expectedWeightShapes(cfg: CellmaskConfig): Map<string, number[]>
 /** The names of {@link expectedWeightShapes}, in network order. */
 export function expectedWeightNames(cfg: CellmaskConfig): string[] {
   return [...expectedWeightShapes(cfg).keys()];
+}
+
+/**
+ * Why a checkpoint does not fit the network of `expected` (`expectedWeightShapes`): one phrase
+ * for the weights it lacks, one for those it holds with other shapes, each naming a few; empty
+ * when it fits. `shapes`: the checkpoint's parameters by Detectron2 name, in the TensorFlow.js
+ * layouts of `expected`. Both mean that the config is not the network the weights belong to.
+ */
+export function weightShapeProblems(shapes: ReadonlyMap<string, readonly number[]>, expected: ReadonlyMap<string, readonly number[]>): string[] {
+  const missing = [...expected.keys()].filter((name) => !shapes.has(name));
+  const misshapen = [...expected]
+    .filter(([name, shape]) => shapes.has(name) && shapes.get(name)!.join() !== shape.join())
+    .map(([name, shape]) => `${name} [${shapes.get(name)!.join(', ')}], expected [${shape.join(', ')}]`);
+  return [
+    ...(missing.length > 0 ? [`${missing.length} of the config's ${expected.size} weights are missing: ${someNames(missing)}`] : []),
+    ...(misshapen.length > 0 ? [`${misshapen.length} have other shapes: ${someNames(misshapen, 3)}`] : []),
+  ];
 }

@@ -32,7 +32,7 @@ export {
   checkpointToWeights,
   weightsToCheckpoint,
 } from './checkpoint.js';
-export { expectedWeightNames, expectedWeightShapes } from './expected.js';
+export { expectedWeightNames, expectedWeightShapes, weightShapeProblems } from './expected.js';
 export { loadWeights, missingWeights, saveWeights } from './load.js';
 export { loadWeightsFromBytes } from './from-bytes.js';
 export { initWeights } from './init.js';
