@@ -2,6 +2,7 @@
 import type { Command } from './command.js';
 import { command as ensemble } from './ensemble.js';
 import { command as evaluate } from './evaluate.js';
+import { command as exportOnnx } from './export.js';
 import { command as overlay } from './overlay.js';
 import { command as predict } from './predict.js';
 import { command as report } from './report.js';
@@ -11,4 +12,4 @@ import { command as train } from './train.js';
 import { command as tune } from './tune.js';
 import { command as validate } from './validate.js';
 
-export const commands: readonly Command[] = [synth, evaluate, validate, ensemble, predict, train, tune, reproduce, report, overlay];
+export const commands: readonly Command[] = [synth, evaluate, validate, ensemble, predict, train, exportOnnx, tune, reproduce, report, overlay];

@@ -1,5 +1,5 @@
 /**
- * What the model commands (`predict`, `train`, `tune`, `reproduce`) share: the config from
+ * What the model commands (`predict`, `export`, `train`, `tune`, `reproduce`) share: the config from
  * `--config` and `--set`, and the TensorFlow.js backend from `--backend` / `--threads`.
  *
  * TensorFlow.js and its backends are optional peers of the package, so they are imported only
@@ -25,6 +25,14 @@ export async function configWithOverrides(name: string, assignments: readonly st
     if (known) throw error;
     throw new Error(`--config ${name}: neither a preset (${Object.keys(presets).join(', ')}) nor a readable file`, { cause: error });
   }
+  return withOverrides(cfg, assignments, `--config ${name}`);
+}
+
+/**
+ * `cfg` with every `--set` applied in order, validated when there are any (`source` says where
+ * `cfg` came from). A bad `--set` is a `UsageError` naming the assignment.
+ */
+export function withOverrides(cfg: CellmaskConfig, assignments: readonly string[], source: string): CellmaskConfig {
   for (const assignment of assignments) {
     try {
       cfg = setConfigValues(cfg, [assignment]);
@@ -34,7 +42,7 @@ export async function configWithOverrides(name: string, assignments: readonly st
   }
   if (assignments.length > 0) {
     try {
-      validateConfig(cfg, `--config ${name} with the --set values`);
+      validateConfig(cfg, `${source} with the --set values`);
     } catch (error) {
       throw new UsageError((error as Error).message.replace(/^validateConfig: /, ''));
     }

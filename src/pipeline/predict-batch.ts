@@ -6,7 +6,9 @@
  *
  * The main thread never loads TensorFlow.js: it lists, shards and skips images, resolves the
  * backend (`auto` once, here: every worker then initializes that exact backend), hands paths to
- * the workers (`predict-pool.ts`) and writes what they send back.
+ * the workers (`predict-pool.ts`) and writes what they send back. With `runtime: 'onnx'` the
+ * workers run the model on onnxruntime-node instead (`predict-onnx.ts`), and load no
+ * TensorFlow.js either.
  */
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -18,7 +20,10 @@ import type { CellmaskConfig } from '../config/index.js';
 import { pathExists, writeFileAtomic } from '../data/atomic.js';
 import { type SubmissionRow, writeSubmissionCsv } from '../data/submission.js';
 import { imageId } from '../data/prediction-files.js';
+import { someNames } from '../utils/describe.js';
+import { ONNX_INFERENCE_KEYS, fixedKeysChanged } from './onnx-config.js';
 import { type ImageDone, runPredictWorkers } from './predict-pool.js';
+import type { PredictWorkerData } from './predict-worker.js';
 import { type Shard, shardImages, sortByFileName, validateShard } from './shard.js';
 
 /**
@@ -33,12 +38,30 @@ import { type Shard, shardImages, sortByFileName, validateShard } from './shard.
  */
 export const DEFAULT_WASM_THREADS_PER_WORKER = 1;
 
+/** What runs the model: TensorFlow.js (on `backend`) or onnxruntime-node (cpu). */
+export type PredictRuntime = 'tfjs' | 'onnx';
+
 /** Options of `predictImages`. */
 export interface PredictImagesOptions {
-  /** Safetensors checkpoint holding every weight of `config`'s network. */
-  readonly weights: string;
-  /** The network; `MODEL.MASK_ON` must be on (the outputs are masks). */
-  readonly config: CellmaskConfig;
+  /** Safetensors checkpoint holding every weight of `config`'s network; required unless `onnxModel` is given. */
+  readonly weights?: string;
+  /**
+   * The network; `MODEL.MASK_ON` must be on (the outputs are masks). Required with `weights`.
+   * With `onnxModel`, default the config stored in the export; one given instead may differ from
+   * it in `ONNX_INFERENCE_KEYS` only (test size, thresholds, proposal and detection counts).
+   */
+  readonly config?: CellmaskConfig;
+  /**
+   * `tfjs` (default): TensorFlow.js on `backend`. `onnx`: onnxruntime-node's CPU provider on the
+   * graphs of `onnxModel`, or of `weights` exported in memory for `config` (`cellmask/onnx`); its
+   * workers load no TensorFlow.js.
+   */
+  readonly runtime?: PredictRuntime;
+  /**
+   * An exported model (`model.onnx`, with the `model.box_head.onnx` and `model.mask_head.onnx`
+   * that `exportOnnxFiles` wrote beside it), instead of `weights`; runtime `onnx` only.
+   */
+  readonly onnxModel?: string;
   /** PNG files (8-bit grey, grey+alpha, RGB or RGBA); their ids (names without extension) must differ. */
   readonly images: readonly string[];
   /** Output directory, created if missing. */
@@ -48,13 +71,17 @@ export interface PredictImagesOptions {
   /**
    * TensorFlow.js backend of the workers (default `auto`), resolved once in this thread with
    * `resolveBackend` (nothing initialized here); every worker then initializes that backend.
+   * Runtime `tfjs` only.
    */
   readonly backend?: BackendPreference;
   /** Called with one line per backend tried while resolving `backend`: chosen, or passed over and why. */
   readonly log?: (message: string) => void;
   /** Worker threads, each with its own model (default: see `workerLayout`); never more than images to predict. */
   readonly workers?: number;
-  /** wasm threads of each worker (default: see `workerLayout`); ignored on other backends. */
+  /**
+   * Threads of each worker (default: see `workerLayout`): the wasm backend's (ignored on the
+   * other TensorFlow.js backends), or onnxruntime's intra-op threads.
+   */
   readonly threadsPerWorker?: number;
   /** Predict only this shard of the images sorted by file name (see `shardImages`). */
   readonly shard?: Shard;
@@ -82,8 +109,11 @@ export interface ImageProgress {
   readonly seconds: number;
   /** The worker that predicted it, 0-based. */
   readonly worker: number;
-  /** Tensors that worker's TensorFlow.js held afterwards: the model's weights, the same after every image. */
-  readonly workerTensors: number;
+  /**
+   * Tensors that worker's TensorFlow.js held afterwards: the model's weights, the same after
+   * every image. Undefined on onnxruntime (no TensorFlow.js in its workers).
+   */
+  readonly workerTensors: number | undefined;
 }
 
 /** What `predictImages` did. */
@@ -101,7 +131,11 @@ export interface PredictImagesResult {
   /** Workers started (0 when nothing was left to predict). */
   readonly workers: number;
   readonly threadsPerWorker: number;
-  /** The workers' backend in words (`wasm (2 threads)`, `cpu`); undefined when none started. */
+  readonly runtime: PredictRuntime;
+  /**
+   * What the workers ran on, in words (`wasm (2 threads)`, `cpu`,
+   * `onnxruntime-node 1.30.0 (cpu, 2 threads)`); undefined when none started.
+   */
   readonly backend: string | undefined;
   /** The backends passed over while resolving `backend`, and why (empty when none started). */
   readonly passedOver: readonly { readonly name: BackendName; readonly reason: string }[];
@@ -109,7 +143,7 @@ export interface PredictImagesResult {
   readonly written: string;
 }
 
-/** Workers and wasm threads per worker of a batch. */
+/** Workers and threads per worker (wasm's or onnxruntime's) of a batch. */
 export interface WorkerLayout {
   readonly workers: number;
   readonly threadsPerWorker: number;
@@ -126,17 +160,25 @@ function checkCount(value: number | undefined, name: string): void {
  * each hold a copy of the model for no gain), unless asked for. wasm: with threads per
  * worker given, as many workers as fill the cores; with workers given, the cores shared among
  * them; with neither, `DEFAULT_WASM_THREADS_PER_WORKER` threads per worker and as many workers
- * as fill the cores. Never more workers than images; when that leaves cores idle and the
- * threads were not asked for, the workers get them as threads (one image: one worker with
- * every core).
+ * as fill the cores. `onnx` (onnxruntime, whatever the TensorFlow.js backend): as wasm, but
+ * with neither given one worker with every core as threads (onnxruntime spreads its operators
+ * over them; each more worker holds another copy of the model). Never more workers than
+ * images; when that leaves cores idle and the threads were not asked for, the workers get them
+ * as threads (one image: one worker with every core).
  */
-export function workerLayout(backend: BackendName, cores: number, asked: { workers?: number; threadsPerWorker?: number } = {}, images = Infinity): WorkerLayout {
+export function workerLayout(
+  backend: BackendName | 'onnx',
+  cores: number,
+  asked: { workers?: number; threadsPerWorker?: number } = {},
+  images = Infinity,
+): WorkerLayout {
   checkCount(asked.workers, 'workers');
   checkCount(asked.threadsPerWorker, 'threadsPerWorker');
   const cap = (workers: number) => Math.max(1, Math.min(workers, images));
   if (backend === 'cpu') return { workers: cap(asked.workers ?? cores), threadsPerWorker: 1 };
-  if (backend !== 'wasm') return { workers: cap(asked.workers ?? 1), threadsPerWorker: 1 };
-  const planned = asked.threadsPerWorker ?? (asked.workers === undefined ? Math.min(cores, DEFAULT_WASM_THREADS_PER_WORKER) : 1);
+  if (backend !== 'wasm' && backend !== 'onnx') return { workers: cap(asked.workers ?? 1), threadsPerWorker: 1 };
+  const unasked = backend === 'onnx' ? cores : Math.min(cores, DEFAULT_WASM_THREADS_PER_WORKER);
+  const planned = asked.threadsPerWorker ?? (asked.workers === undefined ? unasked : 1);
   const workers = cap(asked.workers ?? Math.floor(cores / planned));
   return { workers, threadsPerWorker: asked.threadsPerWorker ?? Math.max(planned, Math.floor(cores / workers)) };
 }
@@ -160,18 +202,69 @@ function checkBackend(backend: BackendPreference | undefined): void {
   }
 }
 
-/** Options checked up front, before any worker starts. */
-function checkOptions(o: PredictImagesOptions): void {
+/** What the workers load, on which runtime (`config` undefined: the export's own). */
+type ModelSource =
+  | { readonly runtime: PredictRuntime; readonly weights: string; readonly config: CellmaskConfig }
+  | { readonly runtime: 'onnx'; readonly onnxModel: string; readonly config: CellmaskConfig | undefined };
+
+/** The runtime and the model options that go with it; throws naming what does not. */
+function modelSource(o: PredictImagesOptions): ModelSource {
+  const runtime = o.runtime ?? 'tfjs';
+  if (runtime !== 'tfjs' && runtime !== 'onnx') throw new Error(`predictImages: runtime must be tfjs or onnx, got ${JSON.stringify(runtime)}`);
+  if (runtime === 'onnx' && o.backend !== undefined) {
+    throw new Error(`predictImages: backend ${JSON.stringify(o.backend)} is a TensorFlow.js backend; runtime onnx runs on onnxruntime-node (cpu) and takes none`);
+  }
+  if (o.onnxModel !== undefined) {
+    if (runtime !== 'onnx') throw new Error(`predictImages: onnxModel ${o.onnxModel} is an exported ONNX model; it needs runtime onnx`);
+    if (o.weights !== undefined) throw new Error('predictImages: give weights or onnxModel, not both (an exported model holds its weights)');
+    return { runtime, onnxModel: o.onnxModel, config: o.config };
+  }
+  if (o.weights === undefined) throw new Error(`predictImages: weights (a safetensors checkpoint)${runtime === 'onnx' ? ' or onnxModel' : ''} is required`);
+  if (o.config === undefined) throw new Error('predictImages: config is required with weights');
+  return { runtime, weights: o.weights, config: o.config };
+}
+
+/** The masks are the outputs: a config without them is refused. */
+function checkMaskOn(cfg: CellmaskConfig, source: string): void {
+  if (!cfg.MODEL.MASK_ON) throw new Error(`predictImages: ${source} has MODEL.MASK_ON off; the outputs are masks, so it needs a Mask R-CNN config`);
+}
+
+/** Options checked up front, before any worker starts; returns what the workers load. */
+function checkOptions(o: PredictImagesOptions): ModelSource {
   if (o.format !== undefined && o.format !== 'json' && o.format !== 'csv') throw new Error(`predictImages: format must be json or csv, got "${o.format}"`);
   checkBackend(o.backend);
+  const source = modelSource(o);
   if (o.skipExisting === true && o.format === 'csv') {
     throw new Error('predictImages: skipExisting needs format json (submission.csv is written once, at the end; there is no per-image file to find)');
   }
-  if (!o.config.MODEL.MASK_ON) throw new Error('predictImages: the config has MODEL.MASK_ON off; the outputs are masks, so it needs a Mask R-CNN config');
+  if (o.config !== undefined) checkMaskOn(o.config, 'the config');
   if (o.images.length === 0) throw new Error('predictImages: no images given');
   if (o.shard !== undefined) validateShard(o.shard);
   checkCount(o.workers, 'workers');
   checkCount(o.threadsPerWorker, 'threadsPerWorker');
+  return source;
+}
+
+/**
+ * The config an exported model runs with: the one stored in it, or `config`, which may differ
+ * from it in `ONNX_INFERENCE_KEYS` only. Reads the three files, so that a missing or foreign one
+ * is named before any worker starts.
+ */
+async function exportedModelConfig(path: string, config: CellmaskConfig | undefined): Promise<CellmaskConfig> {
+  const { readOnnxFiles } = await import('../onnx/export.js');
+  const exported = (await readOnnxFiles(path)).config;
+  if (config === undefined) {
+    checkMaskOn(exported, `the config of ${path}`);
+    return exported;
+  }
+  const changed = fixedKeysChanged(exported, config);
+  if (changed.length > 0) {
+    throw new Error(
+      `predictImages: config differs from the one ${path} was exported with in ${someNames(changed)}, which the exported graphs fix; ` +
+        `only ${ONNX_INFERENCE_KEYS.join(', ')} may differ (export the model again to change the others)`,
+    );
+  }
+  return config;
 }
 
 
@@ -183,7 +276,9 @@ function checkOptions(o: PredictImagesOptions): void {
  */
 export async function predictImages(options: PredictImagesOptions): Promise<PredictImagesResult> {
   const started = performance.now();
-  checkOptions(options);
+  const source = checkOptions(options);
+  const { runtime } = source;
+  const config = 'onnxModel' in source ? await exportedModelConfig(source.onnxModel, source.config) : source.config;
   const format = options.format ?? 'json';
   const sorted = sortByFileName(options.images);
   checkUniqueIds(sorted);
@@ -191,9 +286,10 @@ export async function predictImages(options: PredictImagesOptions): Promise<Pred
   await mkdir(options.out, { recursive: true });
   const done = options.skipExisting === true ? await Promise.all(images.map((path) => pathExists(join(options.out, `${imageId(path)}.json`)))) : [];
   const todo = images.filter((_, i) => done[i] !== true);
-  const resolved = todo.length === 0 ? undefined : await resolveBackend({ prefer: options.backend ?? 'auto', ...(options.log === undefined ? {} : { log: options.log }) });
+  const resolved =
+    todo.length === 0 || runtime === 'onnx' ? undefined : await resolveBackend({ prefer: options.backend ?? 'auto', ...(options.log === undefined ? {} : { log: options.log }) });
   const backend = resolved?.name ?? 'wasm';
-  const layout = workerLayout(backend, availableParallelism(), options, todo.length);
+  const layout = workerLayout(runtime === 'onnx' ? 'onnx' : backend, availableParallelism(), options, todo.length);
 
   const rows: SubmissionRow[][] = [];
   const finished: (ImageProgress | undefined)[] = [];
@@ -214,7 +310,13 @@ export async function predictImages(options: PredictImagesOptions): Promise<Pred
     if (!warned.has(message)) options.onWarning?.(message);
     warned.add(message);
   };
-  const data = { weights: options.weights, config: options.config, backend, threads: layout.threadsPerWorker, format };
+  const common = { config, threads: layout.threadsPerWorker, format };
+  const data: PredictWorkerData =
+    'onnxModel' in source
+      ? { ...common, runtime: 'onnx', onnxModel: source.onnxModel }
+      : source.runtime === 'onnx'
+        ? { ...common, runtime: 'onnx', weights: source.weights }
+        : { ...common, runtime: 'tfjs', weights: source.weights, backend };
   const backendInfo = todo.length === 0 ? undefined : await runPredictWorkers(todo, layout.workers, data, { result, warning });
 
   const written = format === 'csv' ? join(options.out, 'submission.csv') : options.out;
@@ -227,6 +329,7 @@ export async function predictImages(options: PredictImagesOptions): Promise<Pred
     seconds: (performance.now() - started) / 1000,
     workers: todo.length === 0 ? 0 : layout.workers,
     threadsPerWorker: layout.threadsPerWorker,
+    runtime,
     backend: backendInfo,
     passedOver: resolved?.passedOver ?? [],
     written,
