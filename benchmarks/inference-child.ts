@@ -120,10 +120,10 @@ async function wasmPredictor(weightsPath: string): Promise<Predictor> {
 
 /** cellmask on onnxruntime-node's CPU provider with `threads` intra-op threads, graphs exported in memory. */
 async function onnxPredictor(weightsPath: string): Promise<Predictor> {
-  const { OnnxMaskRcnn, loadOnnxRuntimeNode } = await import('../src/onnx/index.js');
+  const { onnxMaskRcnnFromWeights, loadOnnxRuntimeNode } = await import('../src/onnx/index.js');
   const ort = await loadOnnxRuntimeNode();
   const version = (ort as { env?: { versions?: { node?: string } } }).env?.versions?.node ?? '?';
-  const model = await OnnxMaskRcnn.fromWeights(weightsPath, config, { ort, session: { intraOpNumThreads: threads } });
+  const model = await onnxMaskRcnnFromWeights(weightsPath, config, { ort, session: { intraOpNumThreads: threads } });
   return {
     impl: `cellmask onnxruntime-node ${version} (CPU, ${threads} intra-op threads)`,
     predict: async (p, times) => (await model.predict(p, times)).scores.length,

@@ -6,7 +6,8 @@
 import { mkdir, rmdir, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 
-import { ONNX_OPSET, exportOnnxFiles, onnxPaths } from '../onnx/export.js';
+import { ONNX_OPSET } from '../onnx/export.js';
+import { exportOnnxFiles, onnxPaths } from '../onnx/files.js';
 import { type Command, UsageError, parseCommandArgs, requireOption } from './command.js';
 import { configWithOverrides } from './setup.js';
 

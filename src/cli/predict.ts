@@ -197,7 +197,7 @@ function onnxThreads(values: { backend?: string; threads?: string }): { backend:
  */
 async function exportedConfig(model: string, assignments: readonly string[]): Promise<CellmaskConfig | undefined> {
   if (assignments.length === 0) return undefined;
-  const { readOnnxFiles } = await import('../onnx/export.js');
+  const { readOnnxFiles } = await import('../onnx/files.js');
   const exported = (await readOnnxFiles(model)).config;
   const cfg = withOverrides(exported, assignments, `--model ${model}`);
   const fixed = fixedKeysChanged(exported, cfg);

@@ -17,24 +17,19 @@
  * `pasteMasks`), so both runtimes decide alike. Pasting in a graph would also return [D, H, W]
  * float masks (a gigabyte for 1000 cells at 928 x 1256) where the paste writes RLE directly.
  *
- * The files: `--out model.onnx` writes `model.onnx` (the features graph, the one to open) and
- * `model.box_head.onnx`, `model.mask_head.onnx` beside it. Each carries in `metadata_props` its
- * stage and the config it was exported with, so a runtime needs nothing else.
+ * Each model carries in `metadata_props` its stage, the config it was exported with and an id
+ * shared by the three models of one export, so a runtime needs nothing else. Files: files.ts
+ * (Node); this module reads no file, so that a browser can export from a checkpoint's bytes.
  */
-import { readFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-
 import type { CellmaskConfig } from '../config/index.js';
 import { DETECTRON2_DEFAULTS } from '../config/presets.js';
 import { mergeConfig } from '../config/merge.js';
 import { validateConfig } from '../config/validate.js';
-import { writeFileAtomic } from '../data/atomic.js';
 import { maskRcnnOptionsFromConfig } from '../model/options.js';
 import { checkpointParams } from '../weights/checkpoint-params.js';
 import { expectedWeightShapes, weightShapeProblems } from '../weights/expected.js';
 import type { ArrayParam } from '../weights/layout.js';
 import type { StoredTensor } from '../weights/safetensors.js';
-import { readSafetensors } from '../weights/safetensors-file.js';
 import { buildFeaturesGraph } from './features-graph.js';
 import { GraphBuilder, encodeModel, readModelMetadata } from './graph-builder.js';
 import { type PoolerGraphOptions, buildBoxHeadGraph, buildMaskHeadGraph } from './heads-graph.js';
@@ -65,12 +60,12 @@ function poolerOptions(pooler: { outputSize: readonly [number, number]; scales: 
   return { resolution: pooler.outputSize[0], scales: pooler.scales, samplingRatio: pooler.samplingRatio, aligned: pooler.aligned };
 }
 
-function encodeStage(stage: OnnxStage, g: GraphBuilder, cfg: CellmaskConfig): Uint8Array {
+function encodeStage(stage: OnnxStage, g: GraphBuilder, cfg: CellmaskConfig, exportId: string): Uint8Array {
   return encodeModel(g, {
     opset: ONNX_OPSET,
     producerVersion: PRODUCER_VERSION,
     docString: `cellmask Mask R-CNN, stage ${stage} (see cellmask/onnx)`,
-    metadata: { 'cellmask.format': ONNX_FORMAT, 'cellmask.stage': stage, 'cellmask.config': JSON.stringify(cfg) },
+    metadata: { 'cellmask.format': ONNX_FORMAT, 'cellmask.stage': stage, 'cellmask.config': JSON.stringify(cfg), 'cellmask.export_id': exportId },
   });
 }
 
@@ -108,42 +103,23 @@ export function exportMaskRcnnOnnx(tensors: ReadonlyMap<string, StoredTensor>, c
   buildFeaturesGraph(features, params, { strideInOneByOne: options.strideInOneByOne, fuseType: options.fpn.fuseType ?? 'sum' });
   const boxHead = new GraphBuilder('cellmask_box_head');
   buildBoxHeadGraph(boxHead, params, poolerOptions(options.boxPooler));
+  // One id for the three models of this export: siblings of another export are refused.
+  const id = globalThis.crypto.randomUUID();
   let maskHead: Uint8Array | undefined;
   if (options.maskOn) {
     const g = new GraphBuilder('cellmask_mask_head');
     buildMaskHeadGraph(g, params, poolerOptions(options.maskPooler));
-    maskHead = encodeStage('mask_head', g, cfg);
+    maskHead = encodeStage('mask_head', g, cfg, id);
   }
-  return { features: encodeStage('features', features, cfg), boxHead: encodeStage('box_head', boxHead, cfg), maskHead, config: cfg };
+  return { features: encodeStage('features', features, cfg, id), boxHead: encodeStage('box_head', boxHead, cfg, id), maskHead, config: cfg };
 }
 
-/** `model.onnx` -> the paths of its three files (`model.onnx`, `model.box_head.onnx`, `model.mask_head.onnx`). */
-export function onnxPaths(path: string): Record<OnnxStage, string> {
-  if (!path.endsWith('.onnx')) throw new Error(`ONNX model path must end in .onnx, got ${path}`);
-  const stem = join(dirname(path), basename(path, '.onnx'));
-  return { features: path, box_head: `${stem}.box_head.onnx`, mask_head: `${stem}.mask_head.onnx` };
-}
-
-/** Exports the safetensors checkpoint at `weightsPath` for `cfg` and writes the files (atomically) at `onnxPaths(out)`. */
-export async function exportOnnxFiles(weightsPath: string, cfg: CellmaskConfig, out: string): Promise<string[]> {
-  const paths = onnxPaths(out);
-  const { tensors } = await readSafetensors(weightsPath);
-  let models: OnnxModels;
-  try {
-    models = exportMaskRcnnOnnx(tensors, cfg);
-  } catch (error) {
-    throw new Error(`--weights ${weightsPath} does not fit --config: ${(error as Error).message}`, { cause: error });
-  }
-  const written = [paths.box_head, ...(models.maskHead ? [paths.mask_head] : []), paths.features];
-  await writeFileAtomic(paths.box_head, models.boxHead);
-  if (models.maskHead) await writeFileAtomic(paths.mask_head, models.maskHead);
-  // The file users open last, so that it never names siblings that are not there yet.
-  await writeFileAtomic(paths.features, models.features);
-  return written;
-}
-
-/** Checks one file's metadata: the format, the stage; returns its config. */
-function checkStage(bytes: Uint8Array, stage: OnnxStage, path: string): CellmaskConfig {
+/**
+ * Checks a model's metadata: a cellmask export (`ONNX_FORMAT`) of `stage`; returns its config and
+ * export id. `path` names the model in errors.
+ * @throws Error when the bytes are not ONNX, not a cellmask export or of another stage.
+ */
+export function checkOnnxStage(bytes: Uint8Array, stage: OnnxStage, path: string): { config: CellmaskConfig; exportId: string } {
   let meta: Record<string, string>;
   try {
     meta = readModelMetadata(bytes);
@@ -162,35 +138,5 @@ function checkStage(bytes: Uint8Array, stage: OnnxStage, path: string): Cellmask
   }
   const cfg = mergeConfig(DETECTRON2_DEFAULTS, config as Record<string, unknown>, `${path} (cellmask.config)`);
   validateConfig(cfg, `${path} (cellmask.config)`);
-  return cfg;
-}
-
-/**
- * Reads the files `exportOnnxFiles` wrote for `path` (`model.onnx`), checking that they are one
- * export's stages.
- * @throws Error naming the file that is missing, not ONNX, not a cellmask export, or from another export.
- */
-export async function readOnnxFiles(path: string): Promise<OnnxModels> {
-  const paths = onnxPaths(path);
-  const read = async (stage: OnnxStage): Promise<Uint8Array> => {
-    try {
-      return new Uint8Array(await readFile(paths[stage]));
-    } catch (error) {
-      const hint = stage === 'features' ? '' : ` (${path} was exported with it beside it; copy the three files together)`;
-      throw new Error(`cannot read ${paths[stage]}${hint}: ${(error as Error).message}`, { cause: error });
-    }
-  };
-  const features = await read('features');
-  const config = checkStage(features, 'features', paths.features);
-  const boxHead = await read('box_head');
-  const sameConfig = (other: CellmaskConfig, file: string): void => {
-    if (JSON.stringify(other) !== JSON.stringify(config)) throw new Error(`${file} was exported with another config than ${paths.features}`);
-  };
-  sameConfig(checkStage(boxHead, 'box_head', paths.box_head), paths.box_head);
-  let maskHead: Uint8Array | undefined;
-  if (config.MODEL.MASK_ON) {
-    maskHead = await read('mask_head');
-    sameConfig(checkStage(maskHead, 'mask_head', paths.mask_head), paths.mask_head);
-  }
-  return { features, boxHead, maskHead, config };
+  return { config: cfg, exportId: meta['cellmask.export_id'] ?? '' };
 }

@@ -21,8 +21,7 @@ import { assignBoxesToLevels } from '../roi/pooler-levels.js';
 import { detectionsFromPredictions, softmaxRows } from '../roi/fast-rcnn.js';
 import type { AnchorGenerator, GridSize } from '../rpn/anchor-generator.js';
 import { findTopProposals } from '../rpn/proposals.js';
-import { readSafetensors } from '../weights/safetensors-file.js';
-import { type OnnxModels, exportMaskRcnnOnnx, readOnnxFiles } from './export.js';
+import type { OnnxModels } from './export.js';
 import { FEATURES_IO } from './features-graph.js';
 import { HEADS_IO } from './heads-graph.js';
 import { type OrtModule, type OrtSession, type OrtSessionOptions, type OrtTensor, float32Output, loadOnnxRuntimeNode } from './ort.js';
@@ -80,7 +79,7 @@ function lap(times: StageTimes | undefined, stage: keyof StageTimes, start: numb
   return now;
 }
 
-/** A Mask R-CNN on onnxruntime: `OnnxMaskRcnn.load('model.onnx')`, then `predict(picture)`. */
+/** A Mask R-CNN on onnxruntime: `OnnxMaskRcnn.create(models)` (or `loadOnnxMaskRcnn('model.onnx')`), then `predict(picture)`. */
 export class OnnxMaskRcnn {
   readonly options: MaskRcnnOptions;
   private readonly anchors: AnchorGenerator;
@@ -97,7 +96,7 @@ export class OnnxMaskRcnn {
     this.anchors = anchorGeneratorFromConfig(config);
   }
 
-  /** A model from exported graphs (`exportMaskRcnnOnnx`, `readOnnxFiles`). */
+  /** A model from exported graphs (`exportMaskRcnnOnnx`; from files: `loadOnnxMaskRcnn`, `onnxMaskRcnnFromWeights`). */
   static async create(models: OnnxModels, options: OnnxMaskRcnnOptions = {}): Promise<OnnxMaskRcnn> {
     const { maskBatchSize } = options;
     if (maskBatchSize !== undefined && !(Number.isInteger(maskBatchSize) && maskBatchSize > 0)) {
@@ -109,23 +108,6 @@ export class OnnxMaskRcnn {
     const boxHead = await ort.InferenceSession.create(models.boxHead, session);
     const maskHead = models.maskHead ? await ort.InferenceSession.create(models.maskHead, session) : undefined;
     return new OnnxMaskRcnn(models.config, ort, { features, boxHead, maskHead }, maskBatchSize);
-  }
-
-  /** The model exported at `path` (`model.onnx`, with its `.box_head.onnx` and `.mask_head.onnx`). */
-  static async load(path: string, options: OnnxMaskRcnnOptions = {}): Promise<OnnxMaskRcnn> {
-    return OnnxMaskRcnn.create(await readOnnxFiles(path), options);
-  }
-
-  /** The model of `cfg` with the safetensors checkpoint at `weightsPath`, exported in memory. */
-  static async fromWeights(weightsPath: string, cfg: CellmaskConfig, options: OnnxMaskRcnnOptions = {}): Promise<OnnxMaskRcnn> {
-    const { tensors } = await readSafetensors(weightsPath);
-    let models: OnnxModels;
-    try {
-      models = exportMaskRcnnOnnx(tensors, cfg);
-    } catch (error) {
-      throw new Error(`--weights ${weightsPath} does not fit --config: ${(error as Error).message}`, { cause: error });
-    }
-    return OnnxMaskRcnn.create(models, options);
   }
 
   /** The anchors of a pyramid of `grids` for a padded input, cached per size. */

@@ -251,7 +251,7 @@ function checkOptions(o: PredictImagesOptions): ModelSource {
  * is named before any worker starts.
  */
 async function exportedModelConfig(path: string, config: CellmaskConfig | undefined): Promise<CellmaskConfig> {
-  const { readOnnxFiles } = await import('../onnx/export.js');
+  const { readOnnxFiles } = await import('../onnx/files.js');
   const exported = (await readOnnxFiles(path)).config;
   if (config === undefined) {
     checkMaskOn(exported, `the config of ${path}`);

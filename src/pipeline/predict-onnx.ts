@@ -4,7 +4,7 @@
  * checks it), so an onnx worker never loads it.
  */
 import type { CellmaskConfig } from '../config/index.js';
-import { OnnxMaskRcnn, loadOnnxRuntimeNode, readOnnxFiles } from '../onnx/index.js';
+import { OnnxMaskRcnn, loadOnnxRuntimeNode, onnxMaskRcnnFromWeights, readOnnxFiles } from '../onnx/index.js';
 import type { WorkerModel } from './predict-worker.js';
 
 /** What an onnx worker loads: a checkpoint (exported in memory for the config), or a model `exportOnnxFiles` wrote. */
@@ -21,7 +21,7 @@ export async function loadOnnxModel(source: OnnxModelSource, config: CellmaskCon
   const model =
     'onnxModel' in source
       ? await OnnxMaskRcnn.create({ ...(await readOnnxFiles(source.onnxModel)), config }, options)
-      : await OnnxMaskRcnn.fromWeights(source.weights, config, options);
+      : await onnxMaskRcnnFromWeights(source.weights, config, options);
   // onnxruntime-node's module has `env.versions`; the structural OrtModule type leaves it out.
   const version = (ort as { env?: { versions?: { node?: string } } }).env?.versions?.node;
   const description = `onnxruntime-node${version === undefined ? '' : ` ${version}`} (cpu, ${threads} thread${threads === 1 ? '' : 's'})`;

@@ -20,7 +20,7 @@ import { setConfigValues, getPreset } from '../../src/config/index.js';
 import { fpnForward } from '../../src/fpn/index.js';
 import { MaskRcnn, anchorGeneratorFromConfig, maskRcnnOptionsFromConfig, preprocessImage } from '../../src/model/index.js';
 import type { Detections } from '../../src/ensemble/index.js';
-import { OnnxMaskRcnn } from '../../src/onnx/index.js';
+import { onnxMaskRcnnFromWeights } from '../../src/onnx/index.js';
 import { encodeCounts, rleArea, rleIou } from '../../src/rle/index.js';
 import { proposalsFromHead, rpnHead } from '../../src/rpn/index.js';
 import { type StoredTensor, loadWeights, readSafetensors } from '../../src/weights/index.js';
@@ -201,7 +201,7 @@ describe('ONNX runtime parity on the same fixture (onnxruntime-node)', { skip },
     const outputs = (await readSafetensors(join(dir, 'outputs.safetensors'))).tensors;
     const image = outputs.get('image')!;
     const picture = { data: image.data as Uint8Array, height: image.shape[0], width: image.shape[1], channels: 3 };
-    const onnx = await OnnxMaskRcnn.fromWeights(join(dir, 'weights.safetensors'), fixtureConfig(meta), { session: { intraOpNumThreads: 2 } });
+    const onnx = await onnxMaskRcnnFromWeights(join(dir, 'weights.safetensors'), fixtureConfig(meta), { session: { intraOpNumThreads: 2 } });
     const detections = await onnx.predict(picture);
     await onnx.release();
 

@@ -172,11 +172,15 @@ describe('exportOnnxFiles / readOnnxFiles', () => {
     await assert.rejects(readOnnxFiles(join(dir, 'foreign.onnx')), /foreign\.onnx is not a cellmask export \(metadata cellmask\.format is null/);
   });
 
-  it('refuses siblings from another export (another config)', async () => {
+  it('refuses siblings from another export (another config, or the same config exported again)', async () => {
     const other = smallConfig('torchvision_maskrcnn_resnet50_fpn', ['MODEL.ROI_HEADS.SCORE_THRESH_TEST=0.5']);
     await exportOnnxFiles(weights, other, join(dir, 'b.onnx'));
     await exportOnnxFiles(weights, cfg, join(dir, 'a.onnx'));
     copyFileSync(join(dir, 'b.box_head.onnx'), join(dir, 'a.box_head.onnx'));
     await assert.rejects(readOnnxFiles(join(dir, 'a.onnx')), /a\.box_head\.onnx was exported with another config than .*a\.onnx/);
+    await exportOnnxFiles(weights, cfg, join(dir, 'c.onnx'));
+    copyFileSync(join(dir, 'c.mask_head.onnx'), join(dir, 'a.mask_head.onnx'));
+    copyFileSync(join(dir, 'c.box_head.onnx'), join(dir, 'a.box_head.onnx'));
+    await assert.rejects(readOnnxFiles(join(dir, 'a.onnx')), /a\.box_head\.onnx comes from another export than .*a\.onnx/);
   });
 });

@@ -71,5 +71,10 @@ describe('subpaths without TensorFlow.js', () => {
     // (esbuild's '<runtime>'), so that a browser bundler leaves it out, only when no runtime is passed.
     const allowed = new Set(['<runtime>', ...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
     assert.deepEqual(externals.filter((e) => !allowed.has(e)), []);
+    // The export and the runtime themselves read no file: a browser exports a checkpoint's bytes.
+    for (const file of ['export.ts', 'runtime.ts']) {
+      const browser = await bundle(join(root, 'src', 'onnx', file));
+      assert.deepEqual(browser.externals.filter((e) => e !== '<runtime>'), [], `src/onnx/${file} imports Node modules`);
+    }
   });
 });

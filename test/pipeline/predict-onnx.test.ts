@@ -198,7 +198,7 @@ describe('predictImages on onnxruntime', { timeout: 180_000 }, () => {
     const script = `
       const { loadOnnxModel } = await import(${JSON.stringify(join(root, 'src/pipeline/predict-onnx.ts'))});
       const { pictureFromPng, readPng } = await import(${JSON.stringify(join(root, 'src/data/image.ts'))});
-      const { readOnnxFiles } = await import(${JSON.stringify(join(root, 'src/onnx/export.ts'))});
+      const { readOnnxFiles } = await import(${JSON.stringify(join(root, 'src/onnx/files.ts'))});
       const model = await loadOnnxModel({ onnxModel: ${JSON.stringify(model)} }, (await readOnnxFiles(${JSON.stringify(model)})).config, 1);
       const detections = await model.predict(pictureFromPng(await readPng(${JSON.stringify(images[0])}), 'q3'));
       console.log(JSON.stringify({ detections: detections.scores.length, tfjs: '_tfengine' in globalThis }));
