@@ -1,9 +1,9 @@
 /**
  * Vite's config for the browser demo: `npx vite examples/browser` serves it, `npx vite build
  * examples/browser` writes the static site to examples/browser/dist/. Relative URLs (`base: './'`)
- * let the built site be served from any folder. tfjs-backend-wasm's binaries enter the build
- * through the `?url` imports of src/wasm-files.ts; public/ (the demo model, its config and the
- * example image) is copied as it is.
+ * let the built site be served from any folder. The wasm binaries (tfjs-backend-wasm's and
+ * onnxruntime-web's) enter the build through the `?url` imports of src/wasm-files.ts; public/
+ * (the demo model, its config and the example image) is copied as it is.
  */
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,21 +1,22 @@
 /**
  * The browser demo: a phase-contrast PNG and a Mask R-CNN checkpoint in, the instances drawn over
- * the image, with the backend, the time taken and the number of instances.
+ * the image, with the runtime and backend, the time taken and the number of instances.
  *
- * Query parameters: `?backend=webgpu|webgl|wasm|cpu` uses that backend and no other;
+ * Query parameters: `?runtime=tfjs|onnx` runs the model on TensorFlow.js (default) or on
+ * onnxruntime-web; `?backend=webgpu|webgl|wasm|cpu` uses that TensorFlow.js backend and no other;
  * `?example=1` runs the shipped example (model, config and image) on load.
  *
- * For tests, `#result` carries `data-state` (`running`, `done`, `error`), `data-instances` and
- * `data-backend`, and `window.__cellmaskDemo` is the promise of the latest run's `DemoResult`.
+ * For tests, `#result` carries `data-state` (`running`, `done`, `error`), `data-instances`,
+ * `data-runtime` and `data-backend`, and `window.__cellmaskDemo` is the promise of the latest
+ * run's `DemoResult`.
  */
 import type { CellmaskConfig } from '../../../src/config/types.js';
-import type { BackendSelection } from '../../../src/backend/select.js';
-import { type BackendName, BACKEND_ORDER, chooseBackend, isBackendName } from './backend.js';
+import { type BackendName, BACKEND_ORDER, isBackendName } from './backend.js';
 import { configFromText } from './config.js';
 import { type PageCanvas, type PageFile, type PageFileList, type PageInput, element, pageGlobals } from './dom.js';
 import { overlayPixels } from './draw.js';
 import { pictureFromPngBytes } from './png.js';
-import { predictPicture } from './run.js';
+import { type ReadyRuntime, type RuntimeName, DEFAULT_RUNTIME, RUNTIMES, isRuntimeName, startRuntime } from './runtime.js';
 
 /** A file's name and bytes. */
 interface NamedBytes {
@@ -25,7 +26,8 @@ interface NamedBytes {
 
 /** What one run shows, and what tests read. */
 export interface DemoResult {
-  /** The backend's name (`webgpu`, `webgl`, `wasm`, `cpu`). */
+  readonly runtime: RuntimeName;
+  /** The backend's name (`webgpu`, `webgl`, `wasm`, `cpu`; onnxruntime's execution provider: `wasm`). */
   readonly backend: string;
   readonly backendDetail: string;
   readonly instances: number;
@@ -53,6 +55,14 @@ async function exampleConfig(): Promise<{ name: string; text: string }> {
   return { name, text: new TextDecoder().decode(bytes) };
 }
 
+/** The runtime named by `?runtime=`, else the default. */
+function chosenRuntime(params: URLSearchParams): RuntimeName {
+  const name = params.get('runtime');
+  if (name === null || name === '') return DEFAULT_RUNTIME;
+  if (!isRuntimeName(name)) throw new Error(`?runtime=${name}: expected one of ${RUNTIMES.join(', ')}`);
+  return name;
+}
+
 /** The backend named by `?backend=`, or undefined for the best the browser has. */
 function forcedBackend(params: URLSearchParams): BackendName | undefined {
   const name = params.get('backend');
@@ -67,24 +77,24 @@ function showStatus(text: string, isError = false): void {
   status.classList.toggle('error', isError);
 }
 
-function showBackend(backend: BackendSelection): void {
-  const passed = backend.passedOver.map((p) => `${p.name}: ${p.reason}`).join('; ');
-  element('backend').textContent = `${backend.detail}${passed === '' ? '' : `; passed over ${passed}`}`;
+function showRuntime(runtime: ReadyRuntime): void {
+  element('runtime').textContent = runtime.words;
+  element('backend').textContent = runtime.backendDetail();
 }
 
 /** Runs the model on `inputs` and draws the result; resolves to what it shows. */
-async function run(backendReady: Promise<BackendSelection>, inputs: Inputs): Promise<DemoResult> {
+async function run(runtimeReady: Promise<ReadyRuntime>, inputs: Inputs): Promise<DemoResult> {
   const result = element('result');
   result.setAttribute('data-state', 'running');
   result.removeAttribute('data-instances');
   showStatus('running…');
-  const backend = await backendReady;
+  const runtime = await runtimeReady;
   if (inputs.image === undefined) throw new Error('drop a PNG image (and optionally a .safetensors checkpoint and its config)');
   const picture = pictureFromPngBytes(inputs.image.bytes, inputs.image.name);
   const configFile = inputs.config ?? (await exampleConfig());
   const config: CellmaskConfig = configFromText(configFile.text, configFile.name);
   const weights = inputs.weights ?? (await fetchBytes(EXAMPLE.weights));
-  const prediction = await predictPicture(picture, weights.bytes, weights.name, config);
+  const prediction = await runtime.predict(picture, weights.bytes, weights.name, config);
   const masks = prediction.detections.masks ?? [];
 
   const canvas = element<PageCanvas>('canvas');
@@ -96,15 +106,18 @@ async function run(backendReady: Promise<BackendSelection>, inputs: Inputs): Pro
   overlayPixels(picture, masks, pixels.data);
   context.putImageData(pixels, 0, 0);
 
+  showRuntime(runtime);
   const shown: DemoResult = {
-    backend: backend.name,
-    backendDetail: backend.detail,
+    runtime: runtime.name,
+    backend: runtime.backend,
+    backendDetail: runtime.backendDetail(),
     instances: masks.length,
     loadMs: prediction.loadMs,
     predictMs: prediction.predictMs,
   };
-  element('time').textContent = `${shown.predictMs.toFixed(0)} ms to predict (${shown.loadMs.toFixed(0)} ms to load the weights)`;
+  element('time').textContent = `${shown.predictMs.toFixed(0)} ms to predict (${shown.loadMs.toFixed(0)} ms to load the model)`;
   element('instances').textContent = `${shown.instances} instance(s) in ${inputs.image.name}, ${weights.name}, ${configFile.name}`;
+  result.setAttribute('data-runtime', shown.runtime);
   result.setAttribute('data-backend', shown.backend);
   result.setAttribute('data-instances', `${shown.instances}`);
   result.setAttribute('data-state', 'done');
@@ -116,8 +129,8 @@ async function run(backendReady: Promise<BackendSelection>, inputs: Inputs): Pro
  * Starts a run (after `prepared`, when given), publishes its promise for tests and reports its
  * failure on the page and the console.
  */
-function startRun(backendReady: Promise<BackendSelection>, inputs: Inputs, prepared: Promise<void> = Promise.resolve()): void {
-  const running = prepared.then(() => run(backendReady, inputs));
+function startRun(runtimeReady: Promise<ReadyRuntime>, inputs: Inputs, prepared: Promise<void> = Promise.resolve()): void {
+  const running = prepared.then(() => run(runtimeReady, inputs));
   pageGlobals().__cellmaskDemo = running;
   running.catch((error: unknown) => {
     element('result').setAttribute('data-state', 'error');
@@ -149,14 +162,15 @@ async function loadExample(inputs: Inputs): Promise<void> {
 
 function main(): void {
   const params = new URLSearchParams(pageGlobals().location.search);
-  let backendReady: Promise<BackendSelection>;
+  let runtimeReady: Promise<ReadyRuntime>;
   try {
-    backendReady = chooseBackend(forcedBackend(params));
+    runtimeReady = startRuntime(chosenRuntime(params), forcedBackend(params));
   } catch (error) {
-    backendReady = Promise.reject(error as Error);
+    runtimeReady = Promise.reject(error as Error);
   }
-  // Runs await backendReady and report its failure themselves; this only shows it.
-  backendReady.then(showBackend, (error: unknown) => {
+  // Runs await runtimeReady and report its failure themselves; this only shows it.
+  runtimeReady.then(showRuntime, (error: unknown) => {
+    element('runtime').textContent = 'none';
     element('backend').textContent = 'none';
     element('result').setAttribute('data-state', 'error');
     showStatus((error as Error).message, true);
@@ -172,7 +186,7 @@ function main(): void {
       showStatus(`cannot read the files: ${(error as Error).message}`, true);
       return;
     }
-    if (inputs.image !== undefined) startRun(backendReady, inputs);
+    if (inputs.image !== undefined) startRun(runtimeReady, inputs);
   };
   const picker = element<PageInput>('files');
   picker.addEventListener('change', () => void take(picker.files));
@@ -187,8 +201,8 @@ function main(): void {
     zone.classList.toggle('over', false);
     void take(event.dataTransfer?.files);
   });
-  element('example').addEventListener('click', () => startRun(backendReady, inputs, loadExample(inputs)));
-  if (params.get('example') === '1') startRun(backendReady, inputs, loadExample(inputs));
+  element('example').addEventListener('click', () => startRun(runtimeReady, inputs, loadExample(inputs)));
+  if (params.get('example') === '1') startRun(runtimeReady, inputs, loadExample(inputs));
 }
 
 // The page's entry point: index.html loads this module to run it.

@@ -13,7 +13,11 @@ import type { WeightMap } from '../../../src/weights/weight-map.js';
 /** What a run found and what it cost. */
 export interface DemoPrediction {
   readonly detections: Detections;
-  /** Milliseconds to turn the checkpoint into tensors on the backend. */
+  /**
+   * Milliseconds to turn the checkpoint into a model ready to run: tensors on the backend
+   * (TensorFlow.js); the graphs exported and their sessions created, with onnxruntime's binary
+   * loaded on the first run (onnxruntime-web; near 0 when the model is kept from the last run).
+   */
   readonly loadMs: number;
   /** Milliseconds of `predict` (the first call on a backend includes compiling its kernels). */
   readonly predictMs: number;
@@ -35,6 +39,22 @@ function mismatch(weights: WeightMap, config: CellmaskConfig): string | undefine
 }
 
 /**
+ * The network of `config` on tfjs's current backend with the parameters of `weights`
+ * (safetensors bytes, Detectron2 or torchvision names); the caller disposes it.
+ * @param weightsName the checkpoint's name for error messages.
+ * @throws Error naming the checkpoint when it is not safetensors or its parameters are not those of `config`'s network.
+ */
+export function tfjsModel(weights: Uint8Array, weightsName: string, config: CellmaskConfig): MaskRcnn {
+  const loaded = loadWeightsFromBytes(weights, { poolerResolution: config.MODEL.ROI_BOX_HEAD.POOLER_RESOLUTION }, weightsName);
+  const problem = mismatch(loaded.weights, config);
+  if (problem !== undefined) {
+    loaded.weights.forEach((t) => t.dispose());
+    throw new Error(`${weightsName} does not fit the config (give the config it was trained with): ${problem}`);
+  }
+  return new MaskRcnn(loaded.weights, config);
+}
+
+/**
  * Predicts `picture` with the model of `weights` (safetensors bytes, Detectron2 or torchvision
  * names) and `config`, on tfjs's current backend.
  * @param weightsName the checkpoint's name for error messages.
@@ -42,13 +62,7 @@ function mismatch(weights: WeightMap, config: CellmaskConfig): string | undefine
  */
 export async function predictPicture(picture: Picture, weights: Uint8Array, weightsName: string, config: CellmaskConfig): Promise<DemoPrediction> {
   const started = performance.now();
-  const loaded = loadWeightsFromBytes(weights, { poolerResolution: config.MODEL.ROI_BOX_HEAD.POOLER_RESOLUTION }, weightsName);
-  const problem = mismatch(loaded.weights, config);
-  if (problem !== undefined) {
-    loaded.weights.forEach((t) => t.dispose());
-    throw new Error(`${weightsName} does not fit the config (give the config it was trained with): ${problem}`);
-  }
-  const model = new MaskRcnn(loaded.weights, config);
+  const model = tfjsModel(weights, weightsName, config);
   try {
     const loadMs = performance.now() - started;
     const predicting = performance.now();
