@@ -52,6 +52,16 @@ function osThreads(): number | undefined {
   return existsSync('/proc/self/task') ? readdirSync('/proc/self/task').length : undefined;
 }
 
+/**
+ * The OS threads once they are back to `expected`, or after `ms` (an exited worker's thread is
+ * joined by the runtime shortly after its promise settles, so the count is polled, not read once).
+ */
+async function threadsSettled(expected: number | undefined, ms = 5000): Promise<number | undefined> {
+  const deadline = Date.now() + ms;
+  while (osThreads() !== expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  return osThreads();
+}
+
 /** `dir`'s files -> their contents. */
 function contents(dir: string): Map<string, string> {
   return new Map(readdirSync(dir).sort().map((name) => [name, readFileSync(join(dir, name), 'utf8')]));
@@ -89,7 +99,7 @@ describe('predictImages', { timeout: 120_000 }, () => {
     const { result: one, progress, tensorsBefore } = referenceRun;
     const threads = osThreads();
     const two = await predictImages({ ...base, out: join(dir, 'w2'), workers: 2 });
-    assert.equal(osThreads(), threads, 'the workers and their wasm threads are gone');
+    assert.equal(await threadsSettled(threads), threads, 'the workers and their wasm threads are gone');
     assert.equal(tf.memory().numTensors, tensorsBefore, 'the main thread holds no new tensors');
 
     assert.deepEqual([...reference.keys()], SORTED.map((name) => `${name}.json`));
@@ -170,7 +180,7 @@ describe('predictImages', { timeout: 120_000 }, () => {
         predictImages({ ...base, images: paths, out, workers, onProgress: (p) => ids.push(p.id) }),
         (error: Error) => error.message.includes(`${paths[3]}: corrupt or truncated PNG`),
       );
-      assert.equal(osThreads(), threads, `${workers} worker(s): no thread left`);
+      assert.equal(await threadsSettled(threads), threads, `${workers} worker(s): no thread left`);
       // Every file there is a whole prediction (no temporary files either), never the bad image's.
       const written = contents(out);
       for (const [name, text] of written) assert.equal(text, reference.get(name), `${workers} worker(s): ${name}`);
