@@ -57,7 +57,7 @@ describe('every model command: --backend', () => {
       assert.match(err.join(''), new RegExp(`^cellmask ${argv[0]}: --backend must be auto, one of tfjs-node-gpu, tfjs-node, webgpu, wasm, cpu`), argv[0]);
       const help = capture();
       assert.equal(await main([argv[0], '--help'], help.io), 0);
-      assert.match(help.out.join(''), /--backend NAME +TensorFlow\.js backend.*auto \(default\), tfjs-node-gpu,\s+tfjs-node, webgpu/s, argv[0]);
+      assert.match(help.out.join(''), /--backend NAME +TensorFlow\.js backend.*auto \(default\),\s+tfjs-node-gpu,\s+tfjs-node,\s+webgpu/s, argv[0]);
     }
   });
 });

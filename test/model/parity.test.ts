@@ -219,7 +219,12 @@ describe('ONNX runtime parity on the same fixture (onnxruntime-node)', { skip },
       assert.ok(Math.abs(detections.scores[i] - tfjs.scores[j]) < 1e-3, `score ${detections.scores[i]} vs ${tfjs.scores[j]}`);
       return rleArea(detections.masks![i]) + rleArea(tfjs.masks![j]) === 0 ? 1 : rleIou([detections.masks![i]], [tfjs.masks![j]])[0];
     });
+    // A pixel whose probability sits within float noise of 0.5 may flip: on a 58-pixel mask that
+    // is IoU 0.983. So: no mask below 0.98, at least 95% at 0.99 or more, the mean at 0.995 or more.
     const low = ious.filter((v) => v < 0.99);
-    assert.ok(low.length === 0, `masks below IoU 0.99: ${low.join(', ')}`);
+    const mean = ious.reduce((a, v) => a + v, 0) / ious.length;
+    assert.ok(ious.every((v) => v >= 0.98), `masks below IoU 0.98: ${ious.filter((v) => v < 0.98).join(', ')}`);
+    assert.ok(low.length <= 0.05 * ious.length, `${low.length} of ${ious.length} masks below IoU 0.99: ${low.join(', ')}`);
+    assert.ok(mean >= 0.995, `mean mask IoU ${mean}`);
   });
 });
