@@ -11,8 +11,10 @@
  * Each side runs in a process of its own, one after the other, so that its peak resident memory
  * (Python's ru_maxrss, Node's resourceUsage().maxRSS) is its own. The weights and the picture are
  * written once (model_reference.py --write-only: its BatchNorm calibration takes a while) and
- * read by every process. Times: per stage, medians of `reps` predictions after one warm-up, and
- * per prediction (`totalMs`, the median of the stages' sums). The stages are model.bench.ts's,
+ * read by every process. Times: per stage, medians of `reps` predictions after `warmups` untimed
+ * ones (2: onnxruntime's arena and kernels settle over the first two predictions, ~1.7x slower
+ * than later ones), per prediction (`totalMs`, the median of the stages' sums), and the first
+ * prediction whole (`firstMs`: what a one-image run pays). The stages are model.bench.ts's,
  * except that onnxruntime's backbone stage also runs the RPN head (it is in the features graph)
  * and its rpn stage is the proposal selection alone. The goal of issue 7: onnxruntime at most
  * 0.6x torchvision's time per image. Detection counts that differ by more than `COUNT_TOLERANCE`
@@ -91,13 +93,13 @@ function runJson<T>(command: string, args: readonly string[]): T | FailedRun {
 export function benchOnnx(quick: boolean): OnnxBenchResult {
   const [height, width] = [520, 704];
   const minSize = quick ? 520 : 928;
-  const settings = { height, width, minSize, maxSize: 1333, scoreThresh: 0.4, detectionsPerImage: [100, 1000], reps: quick ? 1 : 3, warmups: 1, threads: 2 };
+  const settings = { height, width, minSize, maxSize: 1333, scoreThresh: 0.4, detectionsPerImage: [100, 1000], reps: quick ? 1 : 3, warmups: 2, threads: 2 };
   const name = `mask-rcnn R50-FPN, ${height} x ${width} at MIN_SIZE_TEST ${minSize}, score > ${settings.scoreThresh}, CPU`;
   const python = process.env.CELLMASK_PYTHON ?? '/usr/bin/python3';
   const dir = mkdtempSync(join(tmpdir(), 'cellmask-bench-onnx-'));
   const [weights, image] = [join(dir, 'weights.safetensors'), join(dir, 'image.bin')];
   const pythonArgs = (mode: string, detections: number) =>
-    [referenceScript, mode, dir, height, width, minSize, settings.maxSize, settings.scoreThresh, detections, settings.reps].map(String);
+    [referenceScript, mode, dir, height, width, minSize, settings.maxSize, settings.scoreThresh, detections, settings.reps, settings.warmups].map(String);
   try {
     const written = runJson<object>(python, pythonArgs('--write-only', Math.max(...settings.detectionsPerImage)));
     if ('failed' in written) return { name, settings, unavailable: `torchvision reference (which writes the weights) failed: ${written.failed}`, caps: [], problems: [] };
@@ -108,7 +110,7 @@ export function benchOnnx(quick: boolean): OnnxBenchResult {
       const childArgs = (runtime: string) => [
         '--import', 'tsx', childScript, '--runtime', runtime, '--weights', weights, '--image', image,
         ...['--height', height, '--width', width, '--min-size', minSize, '--max-size', settings.maxSize].map(String),
-        ...['--score-thresh', settings.scoreThresh, '--detections', detections, '--reps', settings.reps, '--threads', settings.threads].map(String),
+        ...['--score-thresh', settings.scoreThresh, '--detections', detections, '--reps', settings.reps, '--warmups', settings.warmups, '--threads', settings.threads].map(String),
       ];
       const run = (side: Side): InferenceRun | FailedRun =>
         side === 'torchvision' ? runJson<InferenceRun>(python, pythonArgs('--load', detections)) : runJson<InferenceRun>(process.execPath, childArgs(side));
@@ -154,6 +156,7 @@ export function formatOnnxTable(r: OnnxBenchResult): string {
       `${'stage'.padEnd(22)}${['torchvision', 'cellmask wasm', 'cellmask onnx'].map((h) => h.padStart(width)).join('')}`,
       ...STAGES.map((stage) => row(stage, (run) => seconds(run.ms[stage]))),
       row('total (s / image)', (run) => seconds(run.totalMs)),
+      row('first prediction', (run) => seconds(run.firstMs)),
       row('detections', (run) => String(run.detections)),
       row('peak RSS after load', (run) => mib(run.loadPeakRssKiB)),
       row('peak RSS', (run) => mib(run.peakRssKiB)),

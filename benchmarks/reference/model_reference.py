@@ -1,12 +1,13 @@
 """torchvision's Mask R-CNN timed stage by stage, beside cellmask's in `npm run bench`.
 
-Usage: python3 model_reference.py [--write-only | --load] OUT_DIR HEIGHT WIDTH MIN_SIZE MAX_SIZE SCORE_THRESH DETECTIONS REPS
+Usage: python3 model_reference.py [--write-only | --load] OUT_DIR HEIGHT WIDTH MIN_SIZE MAX_SIZE SCORE_THRESH DETECTIONS REPS [WARMUPS]
 
 Builds maskrcnn_resnet50_fpn with the seeded random weights of scripts/fixtures/model_parity.py
 (calibrated on a synthetic HEIGHT x WIDTH cell image resized to MIN_SIZE / MAX_SIZE), writes
 OUT_DIR/weights.safetensors and OUT_DIR/image.bin (uint8 RGB) for cellmask, times each stage on
-the CPU (2 threads) and prints one JSON line: median milliseconds per stage (`ms`) and per
-prediction (`totalMs`), the number of detections, and the process's peak resident memory
+the CPU (2 threads) after WARMUPS untimed predictions (default 1) and prints one JSON line:
+median milliseconds per stage (`ms`) and per prediction (`totalMs`), the first prediction's
+milliseconds (`firstMs`), the number of detections, and the process's peak resident memory
 (`peakRssKiB`; `loadPeakRssKiB` before the first prediction).
 
 --write-only: build and write the weights and the image, time nothing (prints `{}`).
@@ -66,14 +67,15 @@ def load_model(out, height, width, **settings):
     return model, x
 
 
-def time_stages(model, x, height, width, reps):
-    """Median milliseconds per stage and of the whole over `reps` predictions after a warm-up, and the detections."""
+def time_stages(model, x, height, width, reps, warmups=1):
+    """Median milliseconds per stage and of the whole over `reps` predictions after `warmups`, the first prediction's milliseconds, and the detections."""
     heads = model.roi_heads
     times = {k: [] for k in STAGES}
     totals = []
+    first = None
     count = 0
     with torch.no_grad():
-        for rep in range(reps + 1):
+        for rep in range(reps + warmups):
             t = [time.perf_counter()]
             images, _ = model.transform([x])
             t.append(time.perf_counter())
@@ -93,19 +95,22 @@ def time_stages(model, x, height, width, reps):
             (final["masks"] > 0.5)
             t.append(time.perf_counter())
             count = int(final["boxes"].shape[0])
-            if rep == 0:
-                continue  # warm-up
+            if first is None:
+                first = (t[-1] - t[0]) * 1000
+            if rep < warmups:
+                continue
             for k, name in enumerate(STAGES):
                 times[name].append((t[k + 1] - t[k]) * 1000)
             totals.append((t[-1] - t[0]) * 1000)
-    return {k: statistics.median(v) for k, v in times.items()}, statistics.median(totals), count
+    return {k: statistics.median(v) for k, v in times.items()}, statistics.median(totals), first, count
 
 
 def main():
     args = sys.argv[1:]
     mode = args.pop(0) if args and args[0].startswith("--") else None
-    if mode not in (None, "--write-only", "--load") or len(args) != 8:
+    if mode not in (None, "--write-only", "--load") or len(args) not in (8, 9):
         sys.exit(__doc__)
+    warmups = int(args[8]) if len(args) == 9 else 1
     out = Path(args[0])
     height, width, min_size, max_size = (int(v) for v in args[1:5])
     score_thresh, detections, reps = float(args[5]), int(args[6]), int(args[7])
@@ -123,11 +128,12 @@ def main():
             print("{}")
             return
     load_peak = peak_rss_kib()
-    ms, total_ms, count = time_stages(model, x, height, width, reps)
+    ms, total_ms, first_ms, count = time_stages(model, x, height, width, reps, warmups)
     print(json.dumps({
         "impl": f"torchvision {__import__('torchvision').__version__} (CPU, 2 threads)",
         "ms": ms,
         "totalMs": total_ms,
+        "firstMs": first_ms,
         "detections": count,
         "loadPeakRssKiB": load_peak,
         "peakRssKiB": peak_rss_kib(),
