@@ -12,33 +12,15 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import * as tf from '@tensorflow/tfjs-core';
-import ndarray from 'ndarray';
 
 import { main } from '../../src/cli/main.js';
 import { getPreset, setConfigValues } from '../../src/config/index.js';
 import { writePng } from '../../src/data/image.js';
 import { Random } from '../../src/utils/random.js';
 import { initWeights, saveWeights } from '../../src/weights/index.js';
-import { SMALL_NETWORK } from '../model/small-network.js';
 import { assertSameDetections } from '../pipeline/same-detections.js';
 import { capture } from './capture.js';
-
-/** The small network of the model tests, every detection kept, at most 12. */
-const SMALL = [...SMALL_NETWORK, 'MODEL.ROI_HEADS.SCORE_THRESH_TEST=0.0', 'TEST.DETECTIONS_PER_IMAGE=12'];
-const SETS = SMALL.flatMap((kv) => ['--set', kv]);
-const H = 60;
-const W = 80;
-
-/** Dark discs on grey, `channels` copies of the grey value per pixel, shifted by `phase` (a shift without near-tied scores: see test/pipeline/predict-onnx.test.ts). */
-function cells(channels: 1 | 3, phase: number): ndarray.NdArray<Uint8Array> {
-  const data = new Uint8Array(H * W * channels).fill(128);
-  for (let y = 0; y < H; y++) {
-    for (let x = 0; x < W; x++) {
-      if (((x + 5 * phase) % 24) ** 2 + ((y + 3 * phase) % 20) ** 2 < 40) data.fill(60, (y * W + x) * channels, (y * W + x + 1) * channels);
-    }
-  }
-  return ndarray(data, channels === 1 ? [H, W] : [H, W, channels]);
-}
+import { SETS, SMALL, cells } from './small-predict.js';
 
 describe('cellmask predict --runtime onnx', { timeout: 180_000 }, () => {
   let dir: string;
@@ -66,7 +48,7 @@ describe('cellmask predict --runtime onnx', { timeout: 180_000 }, () => {
     images = join(dir, 'images');
     mkdirSync(images);
     await writePng(join(images, 'b.png'), cells(1, 0));
-    await writePng(join(images, 'a.png'), cells(3, 4));
+    await writePng(join(images, 'a.png'), cells(3, 5 * 4, 3 * 4));
 
     model = join(dir, 'model', 'small.onnx');
     const exported = capture();

@@ -24,24 +24,7 @@ import { kaggleRleDecode } from '../../src/rle/index.js';
 import { Random } from '../../src/utils/random.js';
 import { readSafetensors, writeSafetensors, initWeights, saveWeights } from '../../src/weights/index.js';
 import { capture } from './capture.js';
-import { SMALL_NETWORK } from '../model/small-network.js';
-
-/** The small network of the model tests, every detection kept, at most 12. */
-const SMALL = [...SMALL_NETWORK, 'MODEL.ROI_HEADS.SCORE_THRESH_TEST=0.0', 'TEST.DETECTIONS_PER_IMAGE=12'];
-const SETS = SMALL.flatMap((kv) => ['--set', kv]);
-const H = 60;
-const W = 80;
-
-/** Dark discs on grey, `channels` copies of the grey value per pixel. */
-function cells(channels: 1 | 3, phase: number): ndarray.NdArray<Uint8Array> {
-  const data = new Uint8Array(H * W * channels).fill(128);
-  for (let y = 0; y < H; y++) {
-    for (let x = 0; x < W; x++) {
-      if (((x + phase) % 24) ** 2 + (y % 20) ** 2 < 40) data.fill(60, (y * W + x) * channels, (y * W + x + 1) * channels);
-    }
-  }
-  return ndarray(data, channels === 1 ? [H, W] : [H, W, channels]);
-}
+import { H, SETS, SMALL, W, cells } from './small-predict.js';
 
 describe('cellmask predict', () => {
   let dir: string;
