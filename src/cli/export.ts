@@ -61,7 +61,7 @@ export const command: Command = {
     }
     const cfg = await configWithOverrides(configName, values.set ?? []);
     const started = performance.now();
-    const written = await inNewFolders(dirname(out), () => exportOnnxFiles(weights, cfg, out));
+    const written = await inNewFolders(dirname(out), () => exportOnnxFiles(weights, cfg, out, (message) => io.stderr(`warning: ${message}\n`)));
     const seconds = (performance.now() - started) / 1000;
     const order: string[] = Object.values(onnxPaths(out));
     const files = written.sort((a, b) => order.indexOf(a) - order.indexOf(b));

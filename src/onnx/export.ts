@@ -27,6 +27,7 @@ import { mergeConfig } from '../config/merge.js';
 import { validateConfig } from '../config/validate.js';
 import { maskRcnnOptionsFromConfig } from '../model/options.js';
 import { checkpointParams } from '../weights/checkpoint-params.js';
+import { someNames } from '../utils/describe.js';
 import { expectedWeightShapes, weightShapeProblems } from '../weights/expected.js';
 import type { ArrayParam } from '../weights/layout.js';
 import type { StoredTensor } from '../weights/safetensors.js';
@@ -94,10 +95,16 @@ function networkParams(params: ReadonlyMap<string, ArrayParam>, cfg: CellmaskCon
 /**
  * The ONNX models of the network `cfg` describes with the parameters of a checkpoint
  * (`tensors` as `readSafetensors` gives them: Detectron2 or torchvision names, PyTorch layouts).
+ * `onWarning` hears of the checkpoint's tensors that the network does not read (as the
+ * TensorFlow.js loader reports them); they are left out.
  * @throws Error naming the weights that are missing or do not fit the network of `cfg`.
  */
-export function exportMaskRcnnOnnx(tensors: ReadonlyMap<string, StoredTensor>, cfg: CellmaskConfig): OnnxModels {
-  const params = networkParams(checkpointParams(tensors, { format: 'auto' }).params, cfg);
+export function exportMaskRcnnOnnx(tensors: ReadonlyMap<string, StoredTensor>, cfg: CellmaskConfig, onWarning?: (message: string) => void): OnnxModels {
+  const checkpoint = checkpointParams(tensors, { format: 'auto' });
+  const params = networkParams(checkpoint.params, cfg);
+  const expected = expectedWeightShapes(cfg);
+  const extra = [...checkpoint.unused, ...[...checkpoint.params.keys()].filter((name) => !expected.has(name))];
+  if (extra.length > 0) onWarning?.(`${extra.length} tensor(s) the network does not read: ${someNames(extra)}`);
   const options = maskRcnnOptionsFromConfig(cfg);
   const features = new GraphBuilder('cellmask_features');
   buildFeaturesGraph(features, params, { strideInOneByOne: options.strideInOneByOne, fuseType: options.fpn.fuseType ?? 'sum' });

@@ -19,10 +19,14 @@ export function onnxPaths(path: string): Record<OnnxStage, string> {
   return { features: path, box_head: `${stem}.box_head.onnx`, mask_head: `${stem}.mask_head.onnx` };
 }
 
-/** Exports the safetensors checkpoint at `weightsPath` for `cfg` and writes the files (atomically) at `onnxPaths(out)`. */
-export async function exportOnnxFiles(weightsPath: string, cfg: CellmaskConfig, out: string): Promise<string[]> {
+/**
+ * Exports the safetensors checkpoint at `weightsPath` for `cfg` and writes the files (each
+ * atomically) at `onnxPaths(out)`; returns their paths. `onWarning` hears of checkpoint tensors
+ * the network does not read.
+ */
+export async function exportOnnxFiles(weightsPath: string, cfg: CellmaskConfig, out: string, onWarning?: (message: string) => void): Promise<string[]> {
   const paths = onnxPaths(out);
-  const models = await exportWeightsFile(weightsPath, cfg);
+  const models = await exportWeightsFile(weightsPath, cfg, onWarning);
   const written = [paths.box_head, ...(models.maskHead ? [paths.mask_head] : []), paths.features];
   await writeFileAtomic(paths.box_head, models.boxHead);
   if (models.maskHead) await writeFileAtomic(paths.mask_head, models.maskHead);
@@ -74,10 +78,10 @@ export async function onnxMaskRcnnFromWeights(weightsPath: string, cfg: Cellmask
 }
 
 /** The models of the checkpoint at `weightsPath` for `cfg`; errors name the file. */
-async function exportWeightsFile(weightsPath: string, cfg: CellmaskConfig): Promise<OnnxModels> {
+async function exportWeightsFile(weightsPath: string, cfg: CellmaskConfig, onWarning?: (message: string) => void): Promise<OnnxModels> {
   const { tensors } = await readSafetensors(weightsPath);
   try {
-    return exportMaskRcnnOnnx(tensors, cfg);
+    return exportMaskRcnnOnnx(tensors, cfg, onWarning && ((message) => onWarning(`--weights ${weightsPath}: ${message}`)));
   } catch (error) {
     throw new Error(`--weights ${weightsPath} does not fit --config: ${(error as Error).message}`, { cause: error });
   }

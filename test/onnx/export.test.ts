@@ -103,6 +103,20 @@ describe('exportMaskRcnnOnnx', () => {
     assert.deepEqual(JSON.parse(meta['cellmask.config']), cfg);
   });
 
+  it('tells of checkpoint tensors the network does not read, and leaves them out', () => {
+    const extra = new Map(tensors);
+    extra.set('pixel_mean', { dtype: 'F32', shape: [3], data: Float32Array.of(1, 2, 3) });
+    extra.set('roi_heads.keypoint_head.fcn1.weight', { dtype: 'F32', shape: [1, 1, 1, 1], data: Float32Array.of(1) });
+    const warnings: string[] = [];
+    const models = exportMaskRcnnOnnx(extra, cfg, (m) => warnings.push(m));
+    assert.deepEqual(warnings, ['2 tensor(s) the network does not read: pixel_mean, roi_heads.keypoint_head.fcn1.weight']);
+    const initializers = (bytes: Uint8Array) => (onnx.ModelProto.decode(bytes).graph?.initializer ?? []).map((t) => t.name);
+    assert.deepEqual(initializers(models.features), initializers(exportMaskRcnnOnnx(tensors, cfg).features), 'the extra tensors are left out');
+    const silent: string[] = [];
+    exportMaskRcnnOnnx(tensors, cfg, (m) => silent.push(m));
+    assert.deepEqual(silent, []);
+  });
+
   it('names a missing weight and a weight of another shape', () => {
     const missing = new Map(tensors);
     missing.delete('backbone.bottom_up.res3.1.conv2.weight');
