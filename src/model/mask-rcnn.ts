@@ -26,7 +26,7 @@ import {
 import { type AnchorGenerator, type ProposalOptions, proposalsFromHead, rpnHead } from '../rpn/index.js';
 import { concatFloat32 } from '../utils/typed-arrays.js';
 import type { WeightMap } from '../weights/weight-map.js';
-import { mapBoxes, takeRows } from './postprocess.js';
+import { detectionsOnPicture } from './postprocess.js';
 import { type Picture, type PreprocessOptions, preprocessImage } from './preprocess.js';
 
 /** Every stage's options (see `maskRcnnOptionsFromConfig` for the config keys they come from). */
@@ -150,12 +150,8 @@ export async function maskRcnnInference(
     }
     lap('boxHead');
     const [height, width] = input.originalSize;
-    const mapped = mapBoxes(detections.boxes, input.resizedSize, input.originalSize, options.postprocess);
-    const boxes = mapped.boxes;
-    const scores = takeRows(detections.scores, mapped.keep, 1, (n) => new Float32Array(n));
-    const classes = takeRows(detections.classes, mapped.keep, 1, (n) => new Int32Array(n));
+    const { boxes, scores, classes, inputBoxes } = detectionsOnPicture(detections, input.resizedSize, input.originalSize, options.postprocess);
     if (!options.maskOn) return { height, width, boxes, scores, classes };
-    const inputBoxes = takeRows(detections.boxes, mapped.keep, 4, (n) => new Float32Array(n));
     const probs = await maskProbabilities(weights, pyramid, inputBoxes, classes, options);
     lap('maskHead');
     const masks = classes.length === 0 ? [] : pasteMasks(probs, boxes, [height, width], options.paste);

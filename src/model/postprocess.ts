@@ -38,3 +38,32 @@ export function takeRows<T extends Float32Array | Int32Array>(values: T, keep: r
   keep.forEach((i, k) => out.set(values.subarray(i * width, (i + 1) * width), k * width));
   return out;
 }
+
+/** The detections that survive the mapping to the picture (`detectionsOnPicture`). */
+export interface PictureDetections {
+  /** [K, 4] boxes in the picture's pixels. */
+  readonly boxes: Float32Array;
+  readonly scores: Float32Array;
+  readonly classes: Int32Array;
+  /** [K, 4] the same detections' boxes in the network input's pixels (what the mask pooler reads). */
+  readonly inputBoxes: Float32Array;
+}
+
+/**
+ * Detections of the network input [D] mapped to the picture: the K that survive `mapBoxes`, with
+ * their scores, classes and input boxes. Both runtimes (TensorFlow.js, onnxruntime) end with it.
+ */
+export function detectionsOnPicture(
+  detections: { readonly boxes: Float32Array; readonly scores: Float32Array; readonly classes: Int32Array },
+  resized: ImageSize,
+  original: ImageSize,
+  style: 'detectron2' | 'torchvision',
+): PictureDetections {
+  const { boxes, keep } = mapBoxes(detections.boxes, resized, original, style);
+  return {
+    boxes,
+    scores: takeRows(detections.scores, keep, 1, (n) => new Float32Array(n)),
+    classes: takeRows(detections.classes, keep, 1, (n) => new Int32Array(n)),
+    inputBoxes: takeRows(detections.boxes, keep, 4, (n) => new Float32Array(n)),
+  };
+}

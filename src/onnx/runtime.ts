@@ -15,7 +15,7 @@ import { pasteMasks } from '../mask/paste.js';
 import type { MaskRcnnOptions, StageTimes } from '../model/mask-rcnn.js';
 import { anchorGeneratorFromConfig, maskRcnnOptionsFromConfig } from '../model/options.js';
 import type { Picture } from '../model/picture.js';
-import { mapBoxes, takeRows } from '../model/postprocess.js';
+import { detectionsOnPicture, takeRows } from '../model/postprocess.js';
 import type { MultiLevelRoiAlignOptions } from '../roi/pooler.js';
 import { assignBoxesToLevels } from '../roi/pooler-levels.js';
 import { detectionsFromPredictions, softmaxRows } from '../roi/fast-rcnn.js';
@@ -184,12 +184,8 @@ export class OnnxMaskRcnn {
     t = lap(times, 'boxHead', t);
 
     const [height, width] = input.originalSize;
-    const mapped = mapBoxes(detections.boxes, input.resizedSize, input.originalSize, opts.postprocess);
-    const boxes = mapped.boxes;
-    const scores = takeRows(detections.scores, mapped.keep, 1, (n) => new Float32Array(n));
-    const classes = takeRows(detections.classes, mapped.keep, 1, (n) => new Int32Array(n));
+    const { boxes, scores, classes, inputBoxes } = detectionsOnPicture(detections, input.resizedSize, input.originalSize, opts.postprocess);
     if (!opts.maskOn || this.sessions.maskHead === undefined) return { height, width, boxes, scores, classes };
-    const inputBoxes = takeRows(detections.boxes, mapped.keep, 4, (n) => new Float32Array(n));
     const probs = await this.maskProbabilities(this.sessions.maskHead, levels, inputBoxes, classes);
     t = lap(times, 'maskHead', t);
     const masks = classes.length === 0 ? [] : pasteMasks(probs, boxes, [height, width], opts.paste);
