@@ -79,3 +79,11 @@ export function checkPicture(picture: Picture, fn: string): void {
     throw new Error(`${fn}: picture holds ${data.length} samples, expected ${height} x ${width} x ${channels} = ${height * width * channels}`);
   }
 }
+
+/**
+ * The picture channel each of the network's three input channels reads: RGB order, reversed for
+ * BGR; a grey picture's one channel feeds all three (RGBA's alpha is never read).
+ */
+export function channelSources(channels: number, format: PreprocessOptions['format']): readonly [number, number, number] {
+  return channels === 1 ? [0, 0, 0] : format === 'BGR' ? [2, 1, 0] : [0, 1, 2];
+}

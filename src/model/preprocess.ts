@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import type { ImageSize } from '../structures/boxes.js';
-import { type Picture, type PreprocessOptions, checkPicture, paddedSize, resizedSize } from './picture.js';
+import { type Picture, type PreprocessOptions, channelSources, checkPicture, paddedSize, resizedSize } from './picture.js';
 
 export { type Picture, type PreprocessOptions, resizedSize } from './picture.js';
 
@@ -27,8 +27,7 @@ export interface Preprocessed {
 function pictureTensor(picture: Picture, format: PreprocessOptions['format']): tf.Tensor4D {
   const { data, height, width, channels } = picture;
   const out = new Float32Array(height * width * 3);
-  // Source channel of each output channel: RGB order, reversed for BGR; grey reads channel 0.
-  const source = channels === 1 ? [0, 0, 0] : format === 'BGR' ? [2, 1, 0] : [0, 1, 2];
+  const source = channelSources(channels, format);
   for (let p = 0, i = 0; p < height * width; p++, i += channels) {
     out[3 * p] = data[i + source[0]];
     out[3 * p + 1] = data[i + source[1]];

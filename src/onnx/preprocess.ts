@@ -4,7 +4,7 @@
  *
  * Shape shorthand: H, W: the picture; h, w: resized; Hp, Wp: padded.
  */
-import { type Picture, type PreprocessOptions, checkPicture, paddedSize, resizedSize } from '../model/picture.js';
+import { type Picture, type PreprocessOptions, channelSources, checkPicture, paddedSize, resizedSize } from '../model/picture.js';
 import type { ImageSize } from '../structures/boxes.js';
 
 const f32 = Math.fround;
@@ -26,7 +26,7 @@ function pictureplanes(picture: Picture, format: PreprocessOptions['format']): F
   const { data, height, width, channels } = picture;
   const n = height * width;
   const out = new Float32Array(3 * n);
-  const source = channels === 1 ? [0, 0, 0] : format === 'BGR' ? [2, 1, 0] : [0, 1, 2];
+  const source = channelSources(channels, format);
   for (let p = 0, i = 0; p < n; p++, i += channels) {
     out[p] = data[i + source[0]];
     out[n + p] = data[i + source[1]];
