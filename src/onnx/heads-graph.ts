@@ -12,7 +12,7 @@
  *   mask head: p2..p5, rois_p2..p5 -> [D, C, S, S] -> 4 x conv 3x3 (relu) -> deconv 2x2 (relu)
  *              -> predictor 1x1 -> mask_logits [D, K, 2S, 2S]
  */
-import { type GraphBuilder, float, int, ints, str } from './graph-builder.js';
+import { type GraphBuilder, float, int, ints, str, tensorAttr } from './graph-builder.js';
 import { FEATURES_IO } from './features-graph.js';
 import type { NetworkParams } from './network-params.js';
 
@@ -45,7 +45,7 @@ function pooler(g: GraphBuilder, channels: number, options: PoolerGraphOptions):
     const rois = g.input(HEADS_IO.rois[l], 'float32', [`rois${l + 2}`, 4]);
     // One image: every RoI reads image 0.
     const count = g.node('Shape', [rois], { start: int(0), end: int(1) }, `count_p${l + 2}`);
-    const batch = g.node('ConstantOfShape', [count], { value: { tensor: { data: BigInt64Array.of(0n), dims: [1] } } }, `batch_p${l + 2}`);
+    const batch = g.node('ConstantOfShape', [count], { value: tensorAttr(BigInt64Array.of(0n), [1]) }, `batch_p${l + 2}`);
     return g.node('RoiAlign', [features, rois, batch], {
       mode: str('avg'),
       output_height: int(resolution),
