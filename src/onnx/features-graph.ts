@@ -11,6 +11,7 @@
  * `build_resnet_fpn_backbone` and `StandardRPNHead`, read from the weights' names and shapes.
  */
 import { type GraphBuilder, ints, str } from './graph-builder.js';
+import { type Value, conv } from './layers.js';
 import type { NetworkParams } from './network-params.js';
 
 export interface FeaturesGraphOptions {
@@ -27,24 +28,6 @@ export const FEATURES_IO = {
   logits: ['rpn_logits_p2', 'rpn_logits_p3', 'rpn_logits_p4', 'rpn_logits_p5', 'rpn_logits_p6'],
   deltas: ['rpn_deltas_p2', 'rpn_deltas_p3', 'rpn_deltas_p4', 'rpn_deltas_p5', 'rpn_deltas_p6'],
 } as const;
-
-/** A value of the graph and its channel count. */
-interface Value {
-  readonly name: string;
-  readonly channels: number;
-}
-
-/**
- * Conv (+ folded norm, + bias) (+ Relu): PyTorch padding on every side.
- * `x` [1, Ci, H, W] -> [1, Co, floor((H + 2 pad - k) / stride) + 1, ...].
- */
-function conv(g: GraphBuilder, params: NetworkParams, name: string, x: Value, kernel: number, stride: number, pad: number, relu: boolean): Value {
-  const { weight, bias } = params.conv(name, x.channels, kernel);
-  const inputs = [x.name, g.constant(`${name}.weight`, weight.data, weight.shape)];
-  if (bias !== undefined) inputs.push(g.constant(`${name}.bias`, bias.data, bias.shape));
-  const y = g.node('Conv', inputs, { kernel_shape: ints([kernel, kernel]), strides: ints([stride, stride]), pads: ints([pad, pad, pad, pad]) }, name);
-  return { name: relu ? g.node('Relu', [y], {}, `${name}.relu`) : y, channels: weight.shape[0] };
-}
 
 /** Detectron2's bottleneck or basic block; `x` -> `[1, Co, ceil(H / stride), ceil(W / stride)]`. */
 function block(g: GraphBuilder, params: NetworkParams, name: string, x: Value, stride: number, strideInOneByOne: boolean): Value {

@@ -14,6 +14,7 @@
  */
 import { type GraphBuilder, float, int, ints, str, tensorAttr } from './graph-builder.js';
 import { FEATURES_IO } from './features-graph.js';
+import { type Value, conv } from './layers.js';
 import type { NetworkParams } from './network-params.js';
 
 /** The pooler of one head (see `MultiLevelRoiAlignOptions`). */
@@ -94,29 +95,18 @@ export function buildBoxHeadGraph(g: GraphBuilder, params: NetworkParams, option
 export function buildMaskHeadGraph(g: GraphBuilder, params: NetworkParams, options: PoolerGraphOptions): void {
   const prefix = 'roi_heads.mask_head';
   const channels = pyramidChannels(params);
-  let x = pooler(g, channels, options);
-  let width = channels;
+  let x: Value = { name: pooler(g, channels, options), channels };
   if (!params.has(`${prefix}.mask_fcn1.weight`)) throw new Error(`missing weight "${prefix}.mask_fcn1.weight"`);
-  for (let i = 1; params.has(`${prefix}.mask_fcn${i}.weight`); i++) {
-    const name = `${prefix}.mask_fcn${i}`;
-    const { weight, bias } = params.conv(name, width, 3);
-    const inputs = [x, g.constant(`${name}.weight`, weight.data, weight.shape)];
-    if (bias !== undefined) inputs.push(g.constant(`${name}.bias`, bias.data, bias.shape));
-    x = g.node('Relu', [g.node('Conv', inputs, { kernel_shape: ints([3, 3]), pads: ints([1, 1, 1, 1]) }, name)]);
-    width = weight.shape[0];
-  }
+  for (let i = 1; params.has(`${prefix}.mask_fcn${i}.weight`); i++) x = conv(g, params, `${prefix}.mask_fcn${i}`, x, 3, 1, 1, true);
   // ConvTranspose2d(F, F', 2, stride 2): weight [in, out, 2, 2], ONNX's layout.
-  const deconv = params.get(`${prefix}.deconv.weight`, [width, -1, 2, 2]);
+  const deconv = params.get(`${prefix}.deconv.weight`, [x.channels, -1, 2, 2]);
   const deconvBias = params.get(`${prefix}.deconv.bias`, [deconv.shape[1]]);
-  x = g.node('ConvTranspose', [x, g.constant(`${prefix}.deconv.weight`, deconv.data, deconv.shape), g.constant(`${prefix}.deconv.bias`, deconvBias.data, deconvBias.shape)], {
+  const up = g.node('ConvTranspose', [x.name, g.constant(`${prefix}.deconv.weight`, deconv.data, deconv.shape), g.constant(`${prefix}.deconv.bias`, deconvBias.data, deconvBias.shape)], {
     kernel_shape: ints([2, 2]),
     strides: ints([2, 2]),
   }, `${prefix}.deconv`);
-  x = g.node('Relu', [x]);
-  const predictor = params.conv(`${prefix}.predictor`, deconv.shape[1], 1);
-  const inputs = [x, g.constant(`${prefix}.predictor.weight`, predictor.weight.data, predictor.weight.shape)];
-  if (predictor.bias !== undefined) inputs.push(g.constant(`${prefix}.predictor.bias`, predictor.bias.data, predictor.bias.shape));
-  const logits = g.node('Conv', inputs, { kernel_shape: ints([1, 1]) }, `${prefix}.predictor`);
+  x = { name: g.node('Relu', [up]), channels: deconv.shape[1] };
+  const logits = conv(g, params, `${prefix}.predictor`, x, 1, 1, 0, false);
   const size = 2 * options.resolution;
-  g.output(logits, HEADS_IO.maskLogits, 'float32', ['detections', predictor.weight.shape[0], size, size]);
+  g.output(logits.name, HEADS_IO.maskLogits, 'float32', ['detections', logits.channels, size, size]);
 }
